@@ -1,0 +1,118 @@
+import Foundation
+import RadOps
+
+/// A model ready to run, with its tokenizer when the files carry one.
+public struct LoadedModel {
+    public var model: DecoderModel
+    public var tokenizer: BPETokenizer?
+    public var origin: String
+    /// "gguf" or "hf".
+    public var format: String
+}
+
+/// Opens what a user points rad at: a `.gguf` file, an HF teacher folder (llama / qwen2), or an HF
+/// student folder (rwkv6qwen2 / rwkv7qwen2 / qlinattqwen2, as rad exports and RADLADS releases them).
+public enum ModelLoader {
+    /// Student `model_type`s and the architecture each maps to.
+    static let studentModelTypes = ["rwkv6qwen2": "rad-rwkv6", "rwkv7qwen2": "rad-rwkv7", "qlinattqwen2": "qlinatt"]
+
+    public static func load(_ path: String, loadTokenizer: Bool = true) throws -> LoadedModel {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw TensorFileError(file: path, "no such file or directory")
+        }
+        if !isDir.boolValue {
+            guard try isGGUF(path: path) else {
+                throw TensorFileError(file: path, "not a GGUF file; give a .gguf file or an HF model folder")
+            }
+            let gguf = try GGUFFile(path: path)
+            let config = try TransformerConfig.fromGGUF(gguf)
+            let weights = try GGUFWeights(file: gguf)
+            let model = try teacher(config: config, weights: weights)
+            let tokenizer = loadTokenizer ? try BPETokenizer.load(gguf: gguf) : nil
+            return LoadedModel(model: model, tokenizer: tokenizer, origin: path, format: "gguf")
+        }
+        let configPath = (path as NSString).appendingPathComponent("config.json")
+        guard let data = FileManager.default.contents(atPath: configPath) else {
+            throw ConfigError(origin: configPath, key: "config.json", "missing: an HF model folder needs a config.json")
+        }
+        guard var json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw ConfigError(origin: configPath, key: "config.json", "not a JSON object")
+        }
+        let modelType = json["model_type"] as? String ?? ""
+        let weights = try HFFolderWeights(directory: path)
+        let model: DecoderModel
+        if let architectureName = studentModelTypes[modelType] {
+            json["model_type"] = "qwen2"   // the shared transformer fields are Qwen2's
+            let config = try TransformerConfig.fromHFConfig(json, origin: configPath)
+            model = try student(config: config, architectureName: architectureName, hfConfig: json,
+                                configPath: configPath, weights: weights)
+        } else {
+            let config = try TransformerConfig.fromHFConfig(json, origin: configPath)
+            model = try teacher(config: config, weights: weights)
+        }
+        var tokenizer: BPETokenizer? = nil
+        let tokenizerPath = (path as NSString).appendingPathComponent("tokenizer.json")
+        if loadTokenizer && FileManager.default.fileExists(atPath: tokenizerPath) {
+            let special = HFTokenizerWriter.specialTokens(
+                tokenizerConfigAt: (path as NSString).appendingPathComponent("tokenizer_config.json"))
+            tokenizer = try BPETokenizer.load(tokenizerJSON: tokenizerPath, bosToken: special.bos,
+                                              eosToken: special.eos, addBos: special.addBos)
+        }
+        return LoadedModel(model: model, tokenizer: tokenizer, origin: path, format: "hf")
+    }
+
+    /// A teacher from any weight source, strictly: every tensor used, every shape checked.
+    public static func teacher(config: TransformerConfig, weights: any WeightSource) throws -> DecoderModel {
+        var loader = StrictWeightLoader(weights)
+        let model = try DecoderAssembler.teacher(config: config) { name, shape in try loader.take(name, shape: shape) }
+        // Tied checkpoints sometimes still carry a copy of the head; RoPE caches are not weights.
+        try loader.finish(allowUnused: config.tieWordEmbeddings ? ["lm_head.weight", "*rotary_emb.inv_freq"] : ["*rotary_emb.inv_freq"])
+        return model
+    }
+
+    /// A student from an HF folder; the architecture's options come from config.json and the LoRA
+    /// ranks from the tensor shapes (released checkpoints do not always state them).
+    static func student(config: TransformerConfig, architectureName: String, hfConfig: [String: Any],
+                        configPath: String, weights: any WeightSource) throws -> DecoderModel {
+        func bool(_ key: String) -> Bool? { hfConfig[key] as? Bool }
+        func rank(_ tensor: String, column: Bool) -> OptionValue? {
+            guard let shape = weights.shape("model.layers.0.self_attn." + tensor), shape.count >= 2 else { return nil }
+            return .int(column ? shape[shape.count - 1] : shape[0])
+        }
+        var options: [String: OptionValue] = [:]
+        let groupnorm = bool("groupnorm_att") ?? false
+        switch architectureName {
+        case "rad-rwkv6":
+            options["tokenshift"] = .bool(bool("use_tokenshift") ?? true)
+            let gateType = hfConfig["gate_rank_type"] as? Int ?? 1
+            options["gate"] = .string(gateType == 1 ? "full" : gateType == 2 ? "low_rank" : "none")
+            options["state_balance"] = .bool(bool("balance_state") ?? !groupnorm)
+            options["rope"] = .bool(bool("use_rope") ?? false)
+            if let s = weights.shape("model.layers.0.self_attn.time_maa_w1"), s.count == 2 { options["tokenshift_lora_rank"] = .int(s[1] / 5) }
+            if let r = rank("time_decay_w1", column: true) { options["decay_lora_rank"] = r }
+            if gateType == 2, let r = rank("g1", column: true) { options["gate_lora_rank"] = r }
+        case "rad-rwkv7":
+            options["rope"] = .bool(bool("use_rope") ?? false)
+            options["state_balance"] = .bool(bool("balance_state") ?? !groupnorm)
+            options["gate"] = .string((hfConfig["gate_rank_type"] as? Int ?? 2) == 1 ? "full" : "low_rank")
+            if let r = rank("w1", column: true) { options["decay_lora_rank"] = r }
+            if let r = rank("a1", column: true) { options["iclr_lora_rank"] = r }
+            if let r = rank("v1", column: true) { options["value_residual_lora_rank"] = r }
+            if let r = rank("g1", column: true) { options["gate_lora_rank"] = r }
+        default:
+            options["rope"] = .bool(bool("use_rope") ?? true)
+        }
+        let architecture: StudentArchitecture
+        do { architecture = try StudentArchitectures.make(architectureName, options: options) }
+        catch { throw ConfigError(origin: configPath, key: "model_type", "\(error)") }
+        let softmaxLayers = hfConfig["num_attention_layers"] as? Int ?? 0
+        var loader = StrictWeightLoader(weights)
+        let model = try StudentBuilder.load(config: config, student: StudentDescriptor(architecture: architecture, softmaxLayers: softmaxLayers),
+                                            tiedHead: config.tieWordEmbeddings) { name, shape in
+            try loader.take(name, shape: shape)
+        }
+        try loader.finish(allowUnused: ["*rotary_emb.inv_freq"])
+        return model
+    }
+}

@@ -1,0 +1,72 @@
+import RadOps
+
+/// A decoder-only language model: embeddings, layers, final RMSNorm, LM head. Teachers and students
+/// are both `DecoderModel`s; they differ only in their layers' `SequenceMixer`s.
+public final class DecoderModel {
+    public let config: TransformerConfig
+    public let embedTokens: Tensor
+    public var layers: [DecoderLayer]
+    public let norm: Tensor
+    /// The LM head [vocab, C]. For a tied model this is the same tensor object as `embedTokens`.
+    public let lmHead: Tensor
+    /// Set for students: the architecture that replaced attention (nil for a teacher).
+    public var student: StudentDescriptor?
+
+    public init(config: TransformerConfig, embedTokens: Tensor, layers: [DecoderLayer], norm: Tensor, lmHead: Tensor) {
+        self.config = config; self.embedTokens = embedTokens; self.layers = layers; self.norm = norm; self.lmHead = lmHead
+    }
+
+    public var isTied: Bool { lmHead === embedTokens }
+
+    /// Every parameter once (a tied head is not listed twice), with checkpoint keys in `name`.
+    public var parameters: [Tensor] {
+        var all = [embedTokens]
+        for layer in layers { all += layer.parameters }
+        all.append(norm)
+        if !isTied { all.append(lmHead) }
+        return all
+    }
+
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// Embeds `tokens` ([B·T] row-major) into the residual stream [B, T, C].
+    public func embed(_ tokens: [Int32], batch: Int) -> Tensor {
+        embedding(tokens, table: embedTokens).reshaped([batch, tokens.count / batch, config.hiddenSize])
+    }
+
+    /// The residual stream after every layer, [B, T, C].
+    public func hiddenStates(_ tokens: [Int32], batch: Int, states: InferenceState? = nil) -> Tensor {
+        precondition(batch > 0 && tokens.count % batch == 0, "\(tokens.count) tokens do not split into \(batch) rows")
+        let seqLen = tokens.count / batch
+        let context = ForwardContext(batch: batch, seqLen: seqLen, positionOffset: states?.position ?? 0)
+        var x = embed(tokens, batch: batch)
+        for (i, layer) in layers.enumerated() {
+            context.layerIndex = i
+            x = layer(x, context: context, state: states?.layers[i])
+        }
+        return x
+    }
+
+    /// Normalised final hidden states → logits [B·T, vocab].
+    public func logits(fromHidden x: Tensor) -> Tensor {
+        linear(rmsNorm(x, weight: norm, eps: Float(config.rmsNormEps)).reshaped([-1, config.hiddenSize]), weight: lmHead)
+    }
+
+    /// Logits [B·T, vocab] for `tokens` ([B·T] row-major).
+    public func logits(_ tokens: [Int32], batch: Int, states: InferenceState? = nil) -> Tensor {
+        logits(fromHidden: hiddenStates(tokens, batch: batch, states: states))
+    }
+
+    /// A fresh inference state (KV caches and/or recurrent states) for `batch` sequences.
+    public func makeInferenceState(batch: Int, capacity: Int) -> InferenceState {
+        InferenceState(layers: layers.map { $0.mixer.makeState(batch: batch, capacity: capacity) })
+    }
+}
+
+/// The per-layer states of one decoding session.
+public final class InferenceState {
+    public let layers: [MixerState]
+    public init(layers: [MixerState]) { self.layers = layers }
+    /// Tokens consumed so far.
+    public var position: Int { layers.first?.position ?? 0 }
+}

@@ -1,0 +1,64 @@
+import RadOps
+
+/// Options of the QLinAtt baseline (spec §2.4).
+public struct QLinAttOptions: Equatable, Sendable {
+    public var rope = true
+    public init() {}
+}
+
+/// QLinAtt, the paper's simplest baseline: un-normalised causal linear attention over RoPE'd q and k
+/// (no decay, no feature map), a per-head LayerNorm in place of the softmax denominator, then o_proj.
+/// It is the GLA recurrence with log-decay 0 and scale 1.
+public final class QLinAttMixer: SequenceMixer {
+    public let options: QLinAttOptions
+    public let p: ParameterTable
+    let heads: Int, kvHeads: Int, headDim: Int, hidden: Int, ropeTheta: Float
+
+    public static func specs(config: TransformerConfig, options: QLinAttOptions, layer: Int, layers: Int) -> [ParameterSpec] {
+        let c = config.hiddenSize, d = config.numHeads * config.headDim, kv = config.numKVHeads * config.headDim
+        let prefix = "model.layers.\(layer).self_attn."
+        var s = [ParameterSpec("q_proj.weight", [d, c], .teacher(prefix + "q_proj.weight"))]
+        if config.attentionBias { s.append(ParameterSpec("q_proj.bias", [d], .teacher(prefix + "q_proj.bias"))) }
+        s.append(ParameterSpec("k_proj.weight", [kv, c], .teacher(prefix + "k_proj.weight")))
+        if config.attentionBias { s.append(ParameterSpec("k_proj.bias", [kv], .teacher(prefix + "k_proj.bias"))) }
+        s.append(ParameterSpec("v_proj.weight", [kv, c], .teacher(prefix + "v_proj.weight")))
+        if config.attentionBias { s.append(ParameterSpec("v_proj.bias", [kv], .teacher(prefix + "v_proj.bias"))) }
+        s.append(ParameterSpec("o_proj.weight", [c, d], .teacher(prefix + "o_proj.weight")))
+        s.append(ParameterSpec("ln_x.weight", [d], .constant(1)))
+        s.append(ParameterSpec("ln_x.bias", [d], .zeros))
+        return s
+    }
+
+    public init(config: TransformerConfig, options: QLinAttOptions, parameters: ParameterTable) {
+        self.options = options
+        p = parameters
+        heads = config.numHeads; kvHeads = config.numKVHeads; headDim = config.headDim
+        hidden = config.hiddenSize; ropeTheta = Float(config.ropeTheta)
+    }
+
+    public var parameters: [Tensor] { p.tensors }
+
+    public func forward(_ x: Tensor, context: ForwardContext, state: MixerState?) -> Tensor {
+        let (b, t) = (context.batch, context.seqLen)
+        let rec = state as? RecurrentState
+        var q = linear(x, weight: p["q_proj.weight"], bias: p.optional("q_proj.bias")).reshaped([b, t, heads, headDim])
+        var k = linear(x, weight: p["k_proj.weight"], bias: p.optional("k_proj.bias")).reshaped([b, t, kvHeads, headDim])
+        let v = linear(x, weight: p["v_proj.weight"], bias: p.optional("v_proj.bias")).reshaped([b, t, kvHeads, headDim])
+        if options.rope {
+            q = rope(q, positionOffset: context.positionOffset, theta: ropeTheta)
+            k = rope(k, positionOffset: context.positionOffset, theta: ropeTheta)
+        }
+        let groups = heads / kvHeads
+        let noDecay = Tensor(zeros: q.shape)
+        let (out, final) = glaRecurrence(q: q, k: repeatHeads(k, groups: groups), v: repeatHeads(v, groups: groups),
+                                         logw: noDecay, scale: 1, initialState: rec?.matrix)
+        if let rec { rec.matrix = final; rec.position += t }
+        let normed = groupNorm(out.reshaped([b * t, heads * headDim]), groups: heads,
+                               weight: p["ln_x.weight"], bias: p["ln_x.bias"], eps: 1e-5)
+        return linear(normed.reshaped([b, t, heads * headDim]), weight: p["o_proj.weight"])
+    }
+
+    public func makeState(batch: Int, capacity: Int) -> MixerState {
+        RecurrentState(batch: batch, heads: heads, headDim: headDim, shiftWidth: nil)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Where training or held-out text comes from, as a manifest states it.
+public enum DocumentSource: Equatable, Sendable {
+    /// Text files (glob patterns); each file is one document.
+    case textFiles([String])
+    /// JSON-lines files (glob patterns); each line's `field` is one document.
+    case jsonl([String], field: String)
+    /// A Megatron `.bin`/`.idx` pair, already tokenised.
+    case binidx(prefix: String)
+}
+
+public struct DataError: InvalidInputError {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Reads documents and packs them into one token stream, EOS after every document (spec §1.7).
+public enum TokenPacker {
+    /// Expands `pattern` relative to `base` (supports `*`, `?` and `[...]` in the last path components).
+    public static func glob(_ pattern: String, base: String) -> [String] {
+        let full = pattern.hasPrefix("/") ? pattern : (base as NSString).appendingPathComponent(pattern)
+        var gt = glob_t()
+        defer { globfree(&gt) }
+        guard Foundation.glob(full, 0, nil, &gt) == 0 else { return [] }
+        return (0..<Int(gt.gl_pathc)).compactMap { gt.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+    }
+
+    /// The documents of `sources`, in order.
+    public static func documents(_ sources: [DocumentSource], base: String) throws -> [String] {
+        var docs: [String] = []
+        for source in sources {
+            switch source {
+            case .textFiles(let patterns):
+                for pattern in patterns {
+                    let files = glob(pattern, base: base)
+                    guard !files.isEmpty else { throw DataError("no files match '\(pattern)'") }
+                    for f in files {
+                        guard let data = FileManager.default.contents(atPath: f) else { throw DataError("\(f): cannot read") }
+                        docs.append(String(decoding: data, as: UTF8.self))
+                    }
+                }
+            case .jsonl(let patterns, let field):
+                for pattern in patterns {
+                    let files = glob(pattern, base: base)
+                    guard !files.isEmpty else { throw DataError("no files match '\(pattern)'") }
+                    for f in files {
+                        guard let data = FileManager.default.contents(atPath: f) else { throw DataError("\(f): cannot read") }
+                        for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+                            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                                throw DataError("\(f):\(n + 1): not a JSON object")
+                            }
+                            guard let text = obj[field] as? String else {
+                                throw DataError("\(f):\(n + 1): no string field '\(field)'")
+                            }
+                            docs.append(text)
+                        }
+                    }
+                }
+            case .binidx:
+                break   // already tokenised; see `pack`
+            }
+        }
+        return docs
+    }
+
+    /// The packed token stream: every document's tokens followed by `eos`. Binidx sources are appended
+    /// as they are. `progress` receives (documents done, total).
+    public static func pack(_ sources: [DocumentSource], base: String, eos: Int32?,
+                            encode: (String) -> [Int32], progress: ((Int, Int) -> Void)? = nil) throws -> [Int32] {
+        var stream: [Int32] = []
+        for source in sources {
+            if case .binidx(let prefix) = source {
+                let path = prefix.hasPrefix("/") ? prefix : (base as NSString).appendingPathComponent(prefix)
+                stream += try BinIdxDataset(prefix: path).tokens
+                continue
+            }
+            let docs = try documents([source], base: base)
+            for (i, doc) in docs.enumerated() {
+                stream += encode(doc)
+                if let eos { stream.append(eos) }
+                progress?(i + 1, docs.count)
+            }
+        }
+        return stream
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import RadModelZoo
+
+/// Scores of one task.
+public struct TaskResult: Codable, Sendable {
+    public var task: String
+    public var docs: Int
+    public var acc: Double
+    public var accPerChar: Double
+    /// lambada only: every continuation token is the argmax.
+    public var greedyAcc: Double?
+    /// lambada only: exp(−mean log-likelihood of the continuation per document).
+    public var ppl: Double?
+    public var paperMetric: String
+    public var paperScore: Double
+
+    enum CodingKeys: String, CodingKey {
+        case task, docs, acc, accPerChar = "acc_per_char", greedyAcc = "greedy_acc", ppl
+        case paperMetric = "paper_metric", paperScore = "paper_score"
+    }
+}
+
+/// lm-evaluation-harness-style zero-shot scoring: trailing spaces of the context move to the
+/// continuation; the continuation's tokens are `encode(context + continuation)[len(encode(context)):]`;
+/// a choice's score is the sum of their log-probabilities.
+public struct LogLikelihoodEvaluator {
+    public let model: DecoderModel
+    public let tokenizer: BPETokenizer
+    public var batchSize = 8
+    public var maxLength = 1024
+
+    public init(model: DecoderModel, tokenizer: BPETokenizer) {
+        self.model = model; self.tokenizer = tokenizer
+    }
+
+    struct Scored { var logLikelihood: Double; var greedy: Bool }
+
+    public func evaluate(_ task: EvalTask, documents: [[EvalRequest]], progress: ((Int, Int) -> Void)? = nil) -> TaskResult {
+        let requests = documents.flatMap { $0 }
+        let scores = score(requests, progress: progress)
+        var index = 0
+        var correct = 0, correctPerChar = 0, greedy = 0
+        var llSum = 0.0
+        for doc in documents {
+            let s = Array(scores[index..<(index + doc.count)])
+            index += doc.count
+            let label = doc[0].label
+            let best = s.indices.max { s[$0].logLikelihood < s[$1].logLikelihood }!
+            let bestPerChar = s.indices.max {
+                s[$0].logLikelihood / Double(max(doc[$0].continuation.count, 1))
+                    < s[$1].logLikelihood / Double(max(doc[$1].continuation.count, 1))
+            }!
+            if doc[best].choice == label { correct += 1 }
+            if doc[bestPerChar].choice == label { correctPerChar += 1 }
+            if s.count == 1 {
+                if s[0].greedy { greedy += 1 }
+                llSum += s[0].logLikelihood
+            }
+        }
+        let n = Double(max(documents.count, 1))
+        var result = TaskResult(task: task.rawValue, docs: documents.count, acc: Double(correct) / n,
+                                accPerChar: Double(correctPerChar) / n, greedyAcc: nil, ppl: nil,
+                                paperMetric: task.paperMetric, paperScore: 0)
+        if task == .lambada {
+            result.greedyAcc = Double(greedy) / n
+            result.ppl = exp(-llSum / n)
+        }
+        switch task.paperMetric {
+        case "greedy_acc": result.paperScore = result.greedyAcc ?? 0
+        case "acc_per_char": result.paperScore = result.accPerChar
+        default: result.paperScore = result.acc
+        }
+        return result
+    }
+
+    /// Token ids of a request: the model input and how many final positions are the continuation.
+    func encode(_ r: EvalRequest) -> (input: [Int32], targets: [Int32]) {
+        var context = r.context, continuation = r.continuation
+        while context.hasSuffix(" ") { context.removeLast(); continuation = " " + continuation }
+        let whole = tokenizer.encode(context + continuation, parseSpecial: false, addBos: false)
+        var ctx = tokenizer.encode(context, parseSpecial: false, addBos: false)
+        if ctx.count > whole.count { ctx = Array(whole.prefix(whole.count - 1)) }
+        var targets = Array(whole[ctx.count...])
+        if targets.isEmpty { targets = [whole.last!] }
+        // An empty context is conditioned on the end-of-text token, as lm-evaluation-harness does.
+        var full = whole.count == targets.count ? [tokenizer.eosId ?? 0] + whole : whole
+        if full.count - 1 > maxLength { full = Array(full.suffix(maxLength + 1)) }
+        return (Array(full.dropLast()), targets)
+    }
+
+    func score(_ requests: [EvalRequest], progress: ((Int, Int) -> Void)?) -> [Scored] {
+        let encoded = requests.map(encode)
+        let order = encoded.indices.sorted { encoded[$0].input.count < encoded[$1].input.count }
+        var results = [Scored](repeating: Scored(logLikelihood: 0, greedy: false), count: requests.count)
+        let vocab = model.config.vocabSize, c = model.config.hiddenSize
+        var start = 0
+        while start < order.count {
+            let group = Array(order[start..<min(start + batchSize, order.count)])
+            start += group.count
+            let length = group.map { encoded[$0].input.count }.max()!
+            var tokens = [Int32](repeating: 0, count: group.count * length)   // right padding is harmless: causal
+            for (row, i) in group.enumerated() {
+                for (t, id) in encoded[i].input.enumerated() { tokens[row * length + t] = id }
+            }
+            let hidden = model.hiddenStates(tokens, batch: group.count)
+            // Only the continuation positions need logits.
+            var rows: [Int] = []
+            for (row, i) in group.enumerated() {
+                let n = encoded[i].input.count, m = encoded[i].targets.count
+                for t in (n - m)..<n { rows.append(row * length + t) }
+            }
+            let picked = Tensor(zeros: [rows.count, c])
+            for (j, r) in rows.enumerated() { (picked.data + j * c).update(from: hidden.data + r * c, count: c) }
+            let logits = model.logits(fromHidden: picked)
+            var j = 0
+            for i in group {
+                var ll = 0.0, greedy = true
+                for target in encoded[i].targets {
+                    let row = logits.data + j * vocab
+                    ll += LogSoftmaxRow.logProbability(row, count: vocab, index: Int(target))
+                    var best = 0
+                    for v in 1..<vocab where row[v] > row[best] { best = v }
+                    if best != Int(target) { greedy = false }
+                    j += 1
+                }
+                results[i] = Scored(logLikelihood: ll, greedy: greedy)
+            }
+            progress?(start, order.count)
+        }
+        return results
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import RadModelZoo
+
+/// A training failure that must stop the stage with a clear message.
+public struct TrainingError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Where a stage stands: enough to resume bit-identically (weights, optimizer moments, step; the data
+/// order is a pure function of the step).
+public struct TrainingCheckpoint {
+    public var step: Int
+    /// Trainable parameters by checkpoint key.
+    public var parameters: [String: Tensor]
+    public var optimizer: [String: Tensor]
+    public var lossHistory: [Double]
+}
+
+/// One optimizer step's numbers, for progress lines and metrics.
+public struct StepReport: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var tokens: Int
+    public var totalTokens: Int
+    public var loss: Double
+    public var gradNorm: Double
+    public var lrMain: Double
+    public var lrAttention: Double
+    public var seconds: Double
+}
+
+/// Runs one RADLADS training stage on a student (and a frozen teacher when the objective needs one),
+/// reading windows of the packed token stream in the reference code's order.
+public final class StageTrainer {
+    public let student: DecoderModel
+    public let teacher: DecoderModel?
+    public let settings: TrainingSettings
+    let stream: [Int32]
+    let sampler: MagicPrimeSampler
+    public let trainable: [Tensor]
+    let optimizer: AdamW
+    let attentionGroup: [Tensor], mainGroup: [Tensor]
+
+    public init(student: DecoderModel, teacher: DecoderModel?, settings: TrainingSettings, stream: [Int32]) throws {
+        guard settings.batch % settings.microBatch == 0 else {
+            throw TrainingError("batch \(settings.batch) is not a multiple of micro_batch \(settings.microBatch)")
+        }
+        if settings.objective.needsTeacher && teacher == nil { throw TrainingError("this stage needs a teacher") }
+        guard let sampler = MagicPrimeSampler(tokenCount: stream.count, windowLength: settings.seqLen) else {
+            throw TrainingError("the training text has \(stream.count) tokens: too few for windows of \(settings.seqLen)")
+        }
+        self.student = student; self.teacher = teacher; self.settings = settings
+        self.stream = stream; self.sampler = sampler
+        let layers = student.config.numLayers
+        var attention: [Tensor] = [], main: [Tensor] = []
+        switch settings.objective {
+        case .alignHiddenStates:
+            // Stage 1 trains only the replacement mixers; everything else stays the teacher's.
+            for (l, layer) in student.layers.enumerated() where student.student?.isRecurrent(layer: l, of: layers) ?? true {
+                attention += layer.mixer.parameters
+            }
+        case .logits:
+            for layer in student.layers { attention += layer.mixer.parameters }
+            let mixerIDs = Set(attention.map { ObjectIdentifier($0) })
+            main = student.parameters.filter { !mixerIDs.contains(ObjectIdentifier($0)) }
+        }
+        for p in student.parameters { p.requiresGrad = false; p.grad = nil }
+        for p in attention + main { p.requiresGrad = true }
+        attentionGroup = attention; mainGroup = main
+        trainable = attention + main
+        var groups = [ParamGroup(params: attention, lr: settings.lrAttention.initLR)]
+        if !main.isEmpty { groups.append(ParamGroup(params: main, lr: settings.lrMain.initLR)) }
+        optimizer = AdamW(groups: groups, beta1: settings.beta1, beta2: settings.beta2, eps: settings.eps,
+                          weightDecay: settings.weightDecay)
+    }
+
+    /// Tokens of sample `k`: a window of seqLen + 1 tokens (inputs are the first seqLen, targets the last).
+    func window(sample k: Int) -> ArraySlice<Int32> {
+        let start = sampler.windowStart(sample: k)
+        return stream[start..<(start + settings.seqLen + 1)]
+    }
+
+    /// Restores a checkpoint written by this stage.
+    public func restore(_ checkpoint: TrainingCheckpoint) throws {
+        for p in trainable {
+            guard let name = p.name, let saved = checkpoint.parameters[name], saved.count == p.count else {
+                throw TrainingError("checkpoint lacks parameter '\(p.name ?? "?")' or its shape differs")
+            }
+            p.data.update(from: saved.data, count: p.count)
+        }
+        try optimizer.importState(checkpoint.optimizer)
+    }
+
+    public func checkpoint(step: Int, lossHistory: [Double]) -> TrainingCheckpoint {
+        var params: [String: Tensor] = [:]
+        for p in trainable { params[p.name!] = p.copy() }
+        return TrainingCheckpoint(step: step, parameters: params, optimizer: optimizer.exportState(), lossHistory: lossHistory)
+    }
+
+    /// Trains from `resume` (or the start) to the stage's token budget. `onStep` sees every step;
+    /// `onCheckpoint` receives a checkpoint every `checkpointEvery` steps. Stops with an error, before
+    /// updating the weights, when the loss or the gradient norm is not finite.
+    public func run(resume: TrainingCheckpoint? = nil, onStep: (StepReport) -> Void = { _ in },
+                    onCheckpoint: (TrainingCheckpoint) throws -> Void = { _ in }) throws -> [Double] {
+        var history = resume?.lossHistory ?? []
+        var step = resume?.step ?? 0
+        if let resume { try restore(resume) }
+        let total = settings.totalSteps
+        let mainSchedule = settings.lrMain.schedule(totalTokens: settings.tokens, tokensPerStep: settings.tokensPerStep)
+        let attnSchedule = settings.lrAttention.schedule(totalTokens: settings.tokens, tokensPerStep: settings.tokensPerStep)
+        while step < total {
+            let started = Date()
+            let loss = try accumulateGradients(step: step)
+            let norm = clipGradNorm(trainable, maxNorm: settings.gradClip)
+            guard loss.isFinite, norm.isFinite else {
+                throw TrainingError("non-finite \(loss.isFinite ? "gradient norm" : "loss") at optimizer step \(step + 1); "
+                                    + "the weights were not updated and the last checkpoint is kept")
+            }
+            let lrA = attnSchedule.lr(step: step), lrM = mainSchedule.lr(step: step)
+            optimizer.groups[0].lr = lrA
+            if optimizer.groups.count > 1 { optimizer.groups[1].lr = lrM }
+            optimizer.step()
+            optimizer.zeroGrad()
+            step += 1
+            history.append(loss)
+            onStep(StepReport(step: step, totalSteps: total, tokens: step * settings.tokensPerStep,
+                              totalTokens: total * settings.tokensPerStep, loss: loss, gradNorm: Double(norm),
+                              lrMain: lrM, lrAttention: lrA, seconds: Date().timeIntervalSince(started)))
+            if settings.checkpointEvery > 0 && step % settings.checkpointEvery == 0 && step < total {
+                try onCheckpoint(checkpoint(step: step, lossHistory: history))
+            }
+        }
+        for p in student.parameters { p.requiresGrad = false; p.grad = nil }
+        return history
+    }
+
+    /// Forward and backward over the step's micro-batches; returns the step's mean loss.
+    func accumulateGradients(step: Int) throws -> Double {
+        let micro = settings.microBatch, passes = settings.batch / micro, t = settings.seqLen
+        var lossSum = 0.0
+        for pass in 0..<passes {
+            var inputs: [Int32] = [], targets: [Int32] = []
+            inputs.reserveCapacity(micro * t); targets.reserveCapacity(micro * t)
+            for i in 0..<micro {
+                let w = window(sample: step * settings.batch + pass * micro + i)
+                inputs += w.dropLast(); targets += w.dropFirst()
+            }
+            let tape = Tape()
+            let loss = tape.withRecording { self.loss(inputs: inputs, targets: targets, batch: micro) }
+            lossSum += Double(loss.item)
+            tape.backward(loss, seed: 1 / Float(passes))
+        }
+        return lossSum / Double(passes)
+    }
+
+    func loss(inputs: [Int32], targets: [Int32], batch: Int) -> Tensor {
+        switch settings.objective {
+        case .alignHiddenStates:
+            return alignmentLoss(inputs, batch: batch)
+        case .logits(let klWeight, let ceWeight):
+            let studentLogits = student.logits(inputs, batch: batch)
+            var total: Tensor? = nil
+            if klWeight > 0, let teacher {
+                let teacherLogits = teacher.logits(inputs, batch: batch)
+                total = scale(klDivergence(teacherLogits: teacherLogits, studentLogits: studentLogits), Float(klWeight))
+            }
+            if ceWeight > 0 {
+                let ce = scale(crossEntropy(logits: studentLogits, targets: targets), Float(ceWeight))
+                total = total.map { add($0, ce) } ?? ce
+            }
+            return total!
+        }
+    }
+
+    /// Stage 1 (spec §1.2): every layer's student mixer reads the teacher's normalised hidden state;
+    /// the residual stream advances with the teacher's attention output. Loss = mean over recurrent
+    /// layers of the per-token RMS distance between the two attention outputs.
+    func alignmentLoss(_ inputs: [Int32], batch: Int) -> Tensor {
+        let teacher = self.teacher!
+        let layers = student.config.numLayers
+        let context = ForwardContext(batch: batch, seqLen: inputs.count / batch)
+        let teacherContext = ForwardContext(batch: batch, seqLen: inputs.count / batch)
+        var x = teacher.embed(inputs, batch: batch)
+        var losses: [Tensor] = []
+        for l in 0..<layers {
+            let tl = teacher.layers[l]
+            let h = rmsNorm(x, weight: tl.inputNorm, eps: tl.eps)
+            teacherContext.layerIndex = l
+            let yT = tl.mixer.forward(h, context: teacherContext, state: nil)
+            if student.student?.isRecurrent(layer: l, of: layers) ?? true {
+                context.layerIndex = l
+                let yS = student.layers[l].mixer.forward(h, context: context, state: nil)
+                losses.append(rmsL2Loss(teacher: yT, student: yS))
+            }
+            x = tl.finishLayer(add(x, yT))
+        }
+        var total = losses[0]
+        for extra in losses.dropFirst() { total = add(total, extra) }
+        return scale(total, 1 / Float(losses.count))
+    }
+}

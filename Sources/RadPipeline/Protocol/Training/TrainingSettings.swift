@@ -1,0 +1,66 @@
+import RadOps
+
+/// What a stage optimises (spec §1.2, §1.3, §1.5).
+public enum StageObjective: Equatable, Sendable {
+    /// Stage 1: per-layer attention-output alignment (teacher drives the residual stream).
+    case alignHiddenStates
+    /// Stages 2 / 2a / 3: `klWeight · KL(teacher ‖ student) + ceWeight · CE(next token)`.
+    case logits(klWeight: Double, ceWeight: Double)
+
+    public var needsTeacher: Bool {
+        switch self {
+        case .alignHiddenStates: return true
+        case .logits(let kl, _): return kl > 0
+        }
+    }
+}
+
+/// A learning-rate schedule as a manifest states it; turned into `LRSchedule` once the step size is known.
+public struct ScheduleSettings: Equatable, Sendable {
+    public var kind: LRSchedule.Kind
+    public var initLR: Double
+    public var finalLR: Double
+    public var warmupSteps: Int
+    public var wait: Double
+    public var endpoint: Double
+
+    public init(kind: LRSchedule.Kind = .constant, initLR: Double, finalLR: Double? = nil, warmupSteps: Int = 50,
+                wait: Double = 0, endpoint: Double = 1) {
+        self.kind = kind; self.initLR = initLR; self.finalLR = finalLR ?? initLR
+        self.warmupSteps = warmupSteps; self.wait = wait; self.endpoint = endpoint
+    }
+
+    func schedule(totalTokens: Int, tokensPerStep: Int) -> LRSchedule {
+        LRSchedule(kind: kind, initLR: initLR, finalLR: finalLR, warmupSteps: warmupSteps,
+                   totalTokens: totalTokens, tokensPerStep: tokensPerStep, wait: wait, endpoint: endpoint)
+    }
+}
+
+/// Hyper-parameters of one training stage.
+public struct TrainingSettings: Equatable, Sendable {
+    public var objective: StageObjective
+    public var tokens: Int
+    public var seqLen: Int
+    /// Sequences per optimizer step.
+    public var batch: Int
+    /// Sequences per forward/backward pass (gradients accumulate over batch / microBatch passes).
+    public var microBatch: Int
+    /// LR of everything but the sequence mixers.
+    public var lrMain: ScheduleSettings
+    /// LR of the sequence mixers (the `.self_attn.` group).
+    public var lrAttention: ScheduleSettings
+    public var beta1 = 0.9, beta2 = 0.95, eps = 1e-8, weightDecay = 0.0
+    public var gradClip: Float = 1.0
+    /// Optimizer steps between checkpoints (0: none until the end).
+    public var checkpointEvery: Int = 0
+
+    public init(objective: StageObjective, tokens: Int, seqLen: Int, batch: Int, microBatch: Int? = nil,
+                lrMain: ScheduleSettings, lrAttention: ScheduleSettings? = nil) {
+        self.objective = objective; self.tokens = tokens; self.seqLen = seqLen; self.batch = batch
+        self.microBatch = microBatch ?? batch
+        self.lrMain = lrMain; self.lrAttention = lrAttention ?? lrMain
+    }
+
+    public var tokensPerStep: Int { batch * seqLen }
+    public var totalSteps: Int { max(1, (tokens + tokensPerStep - 1) / tokensPerStep) }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import RadPipeline
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Mean negative log-likelihood per token (nats) and perplexity of a text.")
+
+    @Option(name: .long, help: "A .gguf file or an HF model folder (teacher or student).") var model: String
+    @Option(name: .long, help: "The text file to score.") var text: String
+    @Option(name: .long, help: "Window length in tokens.") var seqLen: Int = 512
+    @Option(name: .long, help: "Windows scored together.") var batch: Int = 4
+    @Flag(name: .long, help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        guard seqLen >= 2 else { throw ValidationError("--seq-len must be at least 2") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let loaded = try ModelLoader.load(model)
+            guard let tokenizer = loaded.tokenizer else { throw DataError("\(model): has no tokenizer to read the text with") }
+            guard let data = FileManager.default.contents(atPath: text) else { throw DataError("\(text): cannot read") }
+            let tokens = tokenizer.encode(String(decoding: data, as: UTF8.self), parseSpecial: false)
+            let progress = json ? nil : ProgressLine("score")
+            let result = Scorer(model: loaded.model, seqLen: seqLen, batch: batch)
+                .score(tokens) { done, total in progress?.update(done: done, total: total) }
+            if json {
+                let obj: [String: Any] = ["model": model, "text": text, "tokens": result.tokens, "nll": result.nll,
+                                          "ppl": result.ppl, "seq_len": seqLen]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                print(String(format: "tokens %d  nll %.6f nats/token  ppl %.4f", result.tokens, result.nll, result.ppl))
+            }
+        }
+    }
+}
