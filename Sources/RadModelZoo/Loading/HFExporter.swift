@@ -52,7 +52,7 @@ public enum HFExporter {
         }
     }
 
-    static func configJSON(_ model: DecoderModel, tied: Bool, bf16: Bool) throws -> Data {
+    public static func configJSON(_ model: DecoderModel, tied: Bool, bf16: Bool) throws -> Data {
         let c = model.config
         var json: [String: Any] = [
             "attention_bias": c.attentionBias, "attention_dropout": 0.0, "hidden_act": "silu",

@@ -36,21 +36,10 @@ public enum ModelLoader {
         guard let data = FileManager.default.contents(atPath: configPath) else {
             throw ConfigError(origin: configPath, key: "config.json", "missing: an HF model folder needs a config.json")
         }
-        guard var json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw ConfigError(origin: configPath, key: "config.json", "not a JSON object")
         }
-        let modelType = json["model_type"] as? String ?? ""
-        let weights = try HFFolderWeights(directory: path)
-        let model: DecoderModel
-        if let architectureName = studentModelTypes[modelType] {
-            json["model_type"] = "qwen2"   // the shared transformer fields are Qwen2's
-            let config = try TransformerConfig.fromHFConfig(json, origin: configPath)
-            model = try student(config: config, architectureName: architectureName, hfConfig: json,
-                                configPath: configPath, weights: weights)
-        } else {
-            let config = try TransformerConfig.fromHFConfig(json, origin: configPath)
-            model = try teacher(config: config, weights: weights)
-        }
+        let model = try load(hfConfig: json, configPath: configPath, weights: try HFFolderWeights(directory: path))
         var tokenizer: BPETokenizer? = nil
         let tokenizerPath = (path as NSString).appendingPathComponent("tokenizer.json")
         if loadTokenizer && FileManager.default.fileExists(atPath: tokenizerPath) {
@@ -60,6 +49,30 @@ public enum ModelLoader {
                                               eosToken: special.eos, addBos: special.addBos)
         }
         return LoadedModel(model: model, tokenizer: tokenizer, origin: path, format: "hf")
+    }
+
+    /// A teacher or student described by an HF `config.json` object, with its weights from `weights`.
+    public static func load(hfConfig: [String: Any], configPath: String, weights: any WeightSource) throws -> DecoderModel {
+        var json = hfConfig
+        if let architectureName = studentModelTypes[json["model_type"] as? String ?? ""] {
+            json["model_type"] = "qwen2"   // the shared transformer fields are Qwen2's
+            let config = try TransformerConfig.fromHFConfig(json, origin: configPath)
+            return try student(config: config, architectureName: architectureName, hfConfig: json,
+                               configPath: configPath, weights: weights)
+        }
+        return try teacher(config: TransformerConfig.fromHFConfig(json, origin: configPath), weights: weights)
+    }
+
+    /// The tokenizer of a model path: from a GGUF's metadata or an HF folder's tokenizer.json.
+    public static func tokenizer(at path: String) throws -> BPETokenizer {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw TensorFileError(file: path, "no such file or directory")
+        }
+        if !isDir.boolValue { return try BPETokenizer.load(gguf: GGUFFile(path: path)) }
+        let special = HFTokenizerWriter.specialTokens(tokenizerConfigAt: (path as NSString).appendingPathComponent("tokenizer_config.json"))
+        return try BPETokenizer.load(tokenizerJSON: (path as NSString).appendingPathComponent("tokenizer.json"),
+                                     bosToken: special.bos, eosToken: special.eos, addBos: special.addBos)
     }
 
     /// A teacher from any weight source, strictly: every tensor used, every shape checked.

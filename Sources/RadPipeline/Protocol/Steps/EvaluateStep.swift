@@ -1,0 +1,86 @@
+import Foundation
+import RadModelZoo
+
+/// `evaluate`: zero-shot benchmarks and held-out perplexity of the teacher and/or converted students,
+/// and the teacher-vs-student table with the paper's relative scores.
+struct EvaluateExecutor: StepExecutor {
+    func execute(_ context: StepContext) throws -> StepOutput {
+        let models = context.node.step?.models ?? []
+        let tasks = (context.setting("tasks")?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(EvalTask.init(rawValue:)) }
+        let limitSetting = Int(context.setting("limit")?.intValue ?? 0)
+        let limit = limitSetting > 0 ? limitSetting : nil
+        let seqLen = Int(context.setting("seq_len")?.intValue ?? 512)
+        let heldout = try context.inputs["data"].map { try TokenStream.load($0) }
+        let heldoutTokens = heldout.map { $0.heldout.isEmpty ? $0.train : $0.heldout } ?? []
+        let benchmarks = EvaluateExecutor.benchmarkDirectory(manifest: context.manifest)
+        var perModel: [(String, [TaskResult], ScoreResult?)] = []
+        for (i, name) in models.enumerated() {
+            let model = name == "teacher" ? try context.teacherModel() : try ModelArtifact.load(try context.input("models[\(i)]"))
+            var results: [TaskResult] = []
+            if !tasks.isEmpty {
+                let evaluator = LogLikelihoodEvaluator(model: model, tokenizer: try context.tokenizerModel())
+                for task in tasks {
+                    let docs = try EvalRequestLoader.load(benchmarks.appendingPathComponent(task.fileName).path, limit: limit)
+                    results.append(evaluator.evaluate(task, documents: docs) { done, total in
+                        context.report(tokens: Int64(done), of: Int64(total), loss: nil)
+                    })
+                }
+            }
+            var ppl: ScoreResult? = nil
+            if !heldoutTokens.isEmpty {
+                ppl = Scorer(model: model, seqLen: seqLen).score(heldoutTokens)
+            }
+            perModel.append((name, results, ppl))
+            printProgressLine("\(context.node.id): \(name) done")
+        }
+        let table = EvaluateExecutor.table(perModel)
+        print(table)
+        let json = EvaluateExecutor.json(perModel)
+        try Data(json.prettyJSON.utf8).write(to: context.runDirectory.appendingPathComponent("eval.json"))
+        try Data((table + "\n").utf8).write(to: context.runDirectory.appendingPathComponent("eval.txt"))
+        return StepOutput(meta: json)
+    }
+
+    /// `assets/benchmarks` next to the manifest's project (the manifest's folder or its parents).
+    static func benchmarkDirectory(manifest: Manifest) -> URL {
+        var dir = URL(fileURLWithPath: manifest.file).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("assets/benchmarks")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("assets/benchmarks")
+    }
+
+    static func table(_ perModel: [(String, [TaskResult], ScoreResult?)]) -> String {
+        guard let reference = perModel.first(where: { $0.0 == "teacher" }) ?? perModel.first else { return "" }
+        var lines: [String] = []
+        if !reference.1.isEmpty {
+            lines.append(EvalTable.comparison(teacher: reference.1, students: perModel.filter { $0.0 != reference.0 }.map { ($0.0, $0.1) })
+                .replacingOccurrences(of: "teacher", with: reference.0, options: .anchored))
+        }
+        for (name, _, ppl) in perModel {
+            if let ppl { lines.append(String(format: "held-out perplexity %-12@ %.3f  (%d tokens)", name as NSString, ppl.ppl, ppl.tokens)) }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ perModel: [(String, [TaskResult], ScoreResult?)]) -> CanonicalValue {
+        var models: [String: CanonicalValue] = [:]
+        for (name, results, ppl) in perModel {
+            var tasks: [String: CanonicalValue] = [:]
+            for r in results {
+                var o: [String: CanonicalValue] = ["docs": .int(Int64(r.docs)), "acc": .double(r.acc),
+                                                   "acc_per_char": .double(r.accPerChar), "paper_metric": .string(r.paperMetric),
+                                                   "paper_score": .double(r.paperScore)]
+                if let g = r.greedyAcc { o["greedy_acc"] = .double(g) }
+                if let p = r.ppl { o["ppl"] = .double(p) }
+                tasks[r.task] = .object(o)
+            }
+            var entry: [String: CanonicalValue] = ["tasks": .object(tasks)]
+            if let ppl { entry["heldout"] = .object(["ppl": .double(ppl.ppl), "nll": .double(ppl.nll), "tokens": .int(Int64(ppl.tokens))]) }
+            models[name] = .object(entry)
+        }
+        return .object(["models": .object(models)])
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import RadModelZoo
+
+/// A model as a cached artifact: every tensor in the zstd bundle (HF names, fp32, exact) plus its HF
+/// `config.json`, so it loads exactly as an exported folder would.
+enum ModelArtifact {
+    static let configFile = "config.json"
+
+    static func output(_ model: DecoderModel, workDirectory: URL, meta: CanonicalValue) throws -> StepOutput {
+        var tensors: [String: Tensor] = [:]
+        for t in model.parameters { tensors[t.name!] = t }
+        for layer in model.layers {   // tensors kept for the format but not trained (RWKV-7 r_k, ...)
+            for t in (layer.mixer as? ParameterTableOwner)?.table.tensors ?? [] where tensors[t.name!] == nil { tensors[t.name!] = t }
+        }
+        let config = workDirectory.appendingPathComponent(configFile)
+        try HFExporter.configJSON(model, tied: model.isTied, bf16: false).write(to: config)
+        return StepOutput(tensors: tensors, files: [configFile: config], meta: meta)
+    }
+
+    static func load(_ artifact: Artifact) throws -> DecoderModel {
+        let configURL = artifact.file(configFile)
+        guard let data = FileManager.default.contents(atPath: configURL.path),
+              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw StepFailure("cached model \(artifact.key.prefix(12)) has no readable config.json")
+        }
+        let origin = "cache entry \(artifact.key.prefix(12))"
+        return try ModelLoader.load(hfConfig: json, configPath: origin, weights: InMemoryWeights(try artifact.tensors(), origin: origin))
+    }
+}
+
+/// Loads each teacher (and tokenizer) once per process: several steps of a run share them.
+final class SourceCache: @unchecked Sendable {
+    static let shared = SourceCache()
+    private var teachers: [String: DecoderModel] = [:]
+    private var tokenizers: [String: BPETokenizer] = [:]
+    private let lock = NSLock()
+
+    func teacher(_ path: String) throws -> DecoderModel {
+        lock.lock(); defer { lock.unlock() }
+        if let t = teachers[path] { return t }
+        let t = try ModelLoader.load(path, loadTokenizer: false).model
+        teachers[path] = t
+        return t
+    }
+
+    func tokenizer(_ path: String) throws -> BPETokenizer {
+        lock.lock(); defer { lock.unlock() }
+        if let t = tokenizers[path] { return t }
+        let t = try ModelLoader.tokenizer(at: path)
+        tokenizers[path] = t
+        return t
+    }
+}
+
+extension StepContext {
+    func input(_ role: String) throws -> Artifact {
+        guard let a = inputs[role] else { throw StepFailure("step '\(node.id)' lacks its input '\(role)'") }
+        return a
+    }
+
+    func teacherModel() throws -> DecoderModel {
+        guard let path = sourcePath(role: "teacher") else { throw StepFailure("step '\(node.id)' needs a teacher") }
+        return try SourceCache.shared.teacher(path)
+    }
+
+    func tokenizerModel() throws -> BPETokenizer {
+        guard let path = sourcePath(role: "tokenizer") else { throw StepFailure("step '\(node.id)' needs a tokenizer") }
+        return try SourceCache.shared.tokenizer(path)
+    }
+
+    func setting(_ name: String) -> CanonicalValue? { settings[name] }
+}
