@@ -60,6 +60,13 @@ public final class StageTrainer {
             for (l, layer) in student.layers.enumerated() where student.student?.isRecurrent(layer: l, of: layers) ?? true {
                 attention += layer.mixer.parameters
             }
+        case .logits where settings.onlyDecayAndTokenshift:
+            for layer in student.layers {
+                attention += layer.mixer.parameters.filter {
+                    TrainingSettings.decayAndTokenshiftNames.contains(String(($0.name ?? "").split(separator: ".").last ?? ""))
+                }
+            }
+            guard !attention.isEmpty else { throw TrainingError("trainable: decay_tokenshift found no decay or token-shift parameters") }
         case .logits:
             for layer in student.layers { attention += layer.mixer.parameters }
             let mixerIDs = Set(attention.map { ObjectIdentifier($0) })

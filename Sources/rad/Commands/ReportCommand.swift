@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import RadPipeline
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a self-contained HTML report (loss curves, teacher vs student table) for a run folder.")
+
+    @Argument(help: "The run folder (runs/NAME).") var run: String
+
+    func run() throws {
+        try reportingErrors {
+            do {
+                let out = try HTMLReport.write(runDirectory: URL(fileURLWithPath: run))
+                print(out.path)
+            } catch let error as HTMLReport.Failure {
+                throw DataError(error.description)
+            }
+        }
+    }
+}
