@@ -7,12 +7,12 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a self-contained HTML report (loss curves, teacher vs student table) for a run folder.")
 
-    @Argument(help: "The run folder (runs/NAME).") var run: String
+    @Argument(help: "The run folder (runs/NAME).") var runFolder: String
 
     func run() throws {
         try reportingErrors {
             do {
-                let out = try HTMLReport.write(runDirectory: URL(fileURLWithPath: run))
+                let out = try HTMLReport.write(runDirectory: URL(fileURLWithPath: runFolder))
                 print(out.path)
             } catch let error as HTMLReport.Failure {
                 throw DataError(error.description)
