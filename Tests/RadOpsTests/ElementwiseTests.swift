@@ -97,3 +97,19 @@ import RadOps
 }
 
 import Foundation
+
+@Suite struct FastMathTests {
+    @Test func expMatchesLibm() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x < 88 {
+            let ref = Foundation.exp(Double(x))
+            worst = max(worst, Float(abs(Double(FastMath.exp(x)) - ref) / ref))
+            x += 0.0137
+        }
+        #expect(worst < 3e-7)
+        #expect(FastMath.exp(0) == 1)
+        #expect(FastMath.exp(-200) >= 0 && FastMath.exp(-200) < 1e-37)
+        #expect(FastMath.exp(200).isFinite)
+    }
+}

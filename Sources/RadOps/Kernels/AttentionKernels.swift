@@ -40,11 +40,9 @@ public enum AttentionKernels {
         Parallel.forRanges(t, minPerThread: 64) { range in
             for i in range {
                 let row = p + i * t
-                var m = -Float.infinity
-                for j in 0...i { m = max(m, row[j]) }
-                var sum: Float = 0
-                for j in 0...i { let e = Foundation.exp(row[j] - m); row[j] = e; sum += e }
-                let inv = 1 / sum
+                let m = VectorReduce.max(row, i + 1)
+                for j in 0...i { row[j] = FastMath.exp(row[j] - m) }
+                let inv = 1 / VectorReduce.sum(row, i + 1)
                 for j in 0...i { row[j] *= inv }
                 for j in (i + 1)..<t { row[j] = 0 }
             }
@@ -75,8 +73,7 @@ public enum AttentionKernels {
                 Parallel.forRanges(t, minPerThread: 64) { range in
                     for i in range {
                         let pr = p + i * t, dr = ds + i * t
-                        var dot: Float = 0
-                        for j in 0...i { dot += pr[j] * dr[j] }
+                        let dot = VectorReduce.dot(pr, dr, i + 1)
                         for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
                         for j in (i + 1)..<t { dr[j] = 0 }
                     }
@@ -108,12 +105,10 @@ public enum AttentionKernels {
             var m = -Float.infinity
             for j in 0..<len {
                 let kr = kCache + j * ldk + kvh * n
-                var d: Float = 0
-                for e in 0..<n { d += qr[e] * kr[e] }
-                scores[j] = d * scale; m = max(m, scores[j])
+                scores[j] = VectorReduce.dot(qr, kr, n) * scale; m = max(m, scores[j])
             }
-            var sum: Float = 0
-            for j in 0..<len { scores[j] = Foundation.exp(scores[j] - m); sum += scores[j] }
+            for j in 0..<len { scores[j] = FastMath.exp(scores[j] - m) }
+            let sum = VectorReduce.sum(scores, len)
             for e in 0..<n { o[e] = 0 }
             for j in 0..<len {
                 let w = scores[j] / sum, vr = vCache + j * ldk + kvh * n

@@ -7,29 +7,39 @@ import Foundation
 public enum LossKernels {
     static let minRowsPerThread = 4
 
-    /// log Σ_j e^{x_j} of one row.
+    /// Exponentials are written to a per-thread block buffer and then summed with vector accumulators
+    /// (a fused `s += exp(..)` loop is a strict scalar sum and does not vectorise).
+    static let block = 1024
+
+    /// log Σ_j e^{x_j} of one row; `tmp` holds `block` floats.
     @inline(__always)
-    public static func logSumExp(_ x: UnsafePointer<Float>, _ v: Int) -> Double {
-        var m = -Float.infinity
-        for j in 0..<v { m = max(m, x[j]) }
-        var s: Float = 0, total = 0.0
-        // Blocks of 1024 in fp32, blocks summed in Double: vectorises, and stays accurate for big vocabs.
-        var j = 0
+    public static func logSumExp(_ x: UnsafePointer<Float>, _ v: Int, tmp: UnsafeMutablePointer<Float>) -> Double {
+        let m = VectorReduce.max(x, v)
+        var total = 0.0, j = 0
         while j < v {
-            let end = min(v, j + 1024)
-            s = 0
-            for i in j..<end { s += Foundation.exp(x[i] - m) }
-            total += Double(s)
-            j = end
+            let len = min(block, v - j), xs = x + j
+            for i in 0..<len { tmp[i] = FastMath.exp(xs[i] - m) }
+            total += Double(VectorReduce.sum(tmp, len))
+            j += len
         }
         return Double(m) + Foundation.log(total)
     }
 
+    /// Runs `body` over row ranges with a scratch block per call.
+    @inline(__always)
+    static func rowsWithScratch(_ rows: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        Parallel.forRanges(rows, minPerThread: minRowsPerThread) { range in
+            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: block)
+            defer { tmp.deallocate() }
+            body(range, tmp)
+        }
+    }
+
     /// `out = x − logsumexp(x)` per row.
     public static func logSoftmax(x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, rows: Int, v: Int) {
-        Parallel.forRanges(rows, minPerThread: minRowsPerThread) { range in
+        rowsWithScratch(rows) { range, tmp in
             for r in range {
-                let lse = Float(logSumExp(x + r * v, v))
+                let lse = Float(logSumExp(x + r * v, v, tmp: tmp))
                 for j in 0..<v { out[r * v + j] = x[r * v + j] - lse }
             }
         }
@@ -41,10 +51,8 @@ public enum LossKernels {
         Parallel.forRanges(rows, minPerThread: minRowsPerThread) { range in
             for r in range {
                 let yr = y + r * v, gr = dy + r * v, dr = dx + r * v
-                var s = 0.0
-                for j in 0..<v { s += Double(gr[j]) }
-                let sf = Float(s)
-                for j in 0..<v { dr[j] += gr[j] - Foundation.exp(yr[j]) * sf }
+                let sf = VectorReduce.sum(gr, v)
+                for j in 0..<v { dr[j] += gr[j] - FastMath.exp(yr[j]) * sf }
             }
         }
     }
@@ -54,9 +62,9 @@ public enum LossKernels {
                                     rows: Int, v: Int) -> Double {
         let perRow = UnsafeMutablePointer<Double>.allocate(capacity: max(rows, 1))
         defer { perRow.deallocate() }
-        Parallel.forRanges(rows, minPerThread: minRowsPerThread) { range in
+        rowsWithScratch(rows) { range, tmp in
             for r in range {
-                let l = logSumExp(logits + r * v, v)
+                let l = logSumExp(logits + r * v, v, tmp: tmp)
                 lse[r] = Float(l)
                 perRow[r] = l - Double(logits[r * v + Int(targets[r])])
             }
@@ -72,7 +80,7 @@ public enum LossKernels {
         Parallel.forRanges(rows, minPerThread: minRowsPerThread) { range in
             for r in range {
                 let xr = logits + r * v, dr = dLogits + r * v, l = lse[r]
-                for j in 0..<v { dr[j] += scale * Foundation.exp(xr[j] - l) }
+                for j in 0..<v { dr[j] += scale * FastMath.exp(xr[j] - l) }
                 dr[Int(targets[r])] -= scale
             }
         }
@@ -89,20 +97,19 @@ public enum LossKernels {
         let chunk = max(1, chunkSize)
         for lo in stride(from: 0, to: rows, by: chunk) {
             let hi = min(rows, lo + chunk)
-            Parallel.forRanges(hi - lo, minPerThread: minRowsPerThread) { range in
+            rowsWithScratch(hi - lo) { range, tmp in
                 for r in (lo + range.lowerBound)..<(lo + range.upperBound) {
                     let tr = teacher + r * v, sr = student + r * v
-                    let lt = logSumExp(tr, v), ls = logSumExp(sr, v)
+                    let lt = logSumExp(tr, v, tmp: tmp), ls = logSumExp(sr, v, tmp: tmp)
                     lseTeacher[r] = Float(lt); lseStudent[r] = Float(ls)
                     let ltf = Float(lt), diff = Float(ls - lt)
                     var acc = 0.0
                     var j = 0
                     while j < v {
-                        let end = min(v, j + 1024)
-                        var s: Float = 0
-                        for i in j..<end { s += Foundation.exp(tr[i] - ltf) * (tr[i] - sr[i] + diff) }
-                        acc += Double(s)
-                        j = end
+                        let len = min(block, v - j), ts = tr + j, ss = sr + j
+                        for i in 0..<len { tmp[i] = FastMath.exp(ts[i] - ltf) * (ts[i] - ss[i] + diff) }
+                        acc += Double(VectorReduce.sum(tmp, len))
+                        j += len
                     }
                     perRow[r] = acc
                 }
@@ -121,7 +128,7 @@ public enum LossKernels {
             for r in range {
                 let tr = teacher + r * v, sr = student + r * v, dr = dStudent + r * v
                 let lt = lseTeacher[r], ls = lseStudent[r]
-                for j in 0..<v { dr[j] += scale * (Foundation.exp(sr[j] - ls) - Foundation.exp(tr[j] - lt)) }
+                for j in 0..<v { dr[j] += scale * (FastMath.exp(sr[j] - ls) - FastMath.exp(tr[j] - lt)) }
             }
         }
     }

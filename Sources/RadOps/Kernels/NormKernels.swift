@@ -15,8 +15,7 @@ public enum NormKernels {
         Parallel.forRanges(rows, minPerThread: minRowsPerThread) { range in
             for r in range {
                 let xr = x + r * c, yr = out + r * c
-                var ss: Float = 0
-                for j in 0..<c { ss += xr[j] * xr[j] }
+                let ss = VectorReduce.dot(xr, xr, c)
                 let inv = Float(1 / (Double(ss) / Double(c) + Double(eps)).squareRoot())
                 rstd[r] = inv
                 for j in 0..<c { yr[j] = xr[j] * inv * weight[j] }
@@ -32,8 +31,7 @@ public enum NormKernels {
             for r in range {
                 let xr = x + r * c, gr = dy + r * c, inv = rstd[r]
                 if let dx {
-                    var dot: Float = 0
-                    for j in 0..<c { dot += gr[j] * weight[j] * xr[j] }
+                    let dot = VectorReduce.dot3(gr, weight, xr, c)
                     let k = dot * inv * inv * inv / Float(c)
                     let dxr = dx + r * c
                     for j in 0..<c { dxr[j] += inv * gr[j] * weight[j] - k * xr[j] }

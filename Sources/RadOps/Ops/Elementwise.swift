@@ -31,10 +31,10 @@ func binaryOp(_ op: ElementwiseKernels.Binary, _ a: Tensor, _ b: Tensor) -> Tens
         if a.requiresGrad {
             let ga = a.ensureGrad().data
             switch op {
-            case .add, .sub: ElementwiseKernels.accumulate(gp, gp, into: ga, count: n) { x, _ in x }
+            case .add, .sub: ElementwiseKernels.axpy(gp, scale: 1, into: ga, count: n)
             case .mul:
                 let bp = b.data
-                if bn == n { ElementwiseKernels.accumulate(gp, bp, into: ga, count: n) { $0 * $1 } }
+                if bn == n { ElementwiseKernels.accumulateProduct(gp, bp, into: ga, count: n) }
                 else { for r in 0..<rows { for j in 0..<bn { ga[r * bn + j] += gp[r * bn + j] * bp[j] } } }
             }
         }
@@ -56,9 +56,9 @@ func binaryOp(_ op: ElementwiseKernels.Binary, _ a: Tensor, _ b: Tensor) -> Tens
 /// `x * s` for a constant `s`.
 public func scale(_ x: Tensor, _ s: Float) -> Tensor {
     let out = Tensor(zeros: x.shape)
-    ElementwiseKernels.map(x.data, out.data, count: x.count) { $0 * s }
+    ElementwiseKernels.affine(x.data, out.data, count: x.count, scale: s, shift: 0)
     if let tape = Tape.active(for: x) {
-        tape.record(out) { g in ElementwiseKernels.accumulate(g.data, g.data, into: x.ensureGrad().data, count: x.count) { v, _ in v * s } }
+        tape.record(out) { g in ElementwiseKernels.axpy(g.data, scale: s, into: x.ensureGrad().data, count: x.count) }
     }
     return out
 }
@@ -66,7 +66,7 @@ public func scale(_ x: Tensor, _ s: Float) -> Tensor {
 /// `x + s` for a constant `s`.
 public func addScalar(_ x: Tensor, _ s: Float) -> Tensor {
     let out = Tensor(zeros: x.shape)
-    ElementwiseKernels.map(x.data, out.data, count: x.count) { $0 + s }
+    ElementwiseKernels.affine(x.data, out.data, count: x.count, scale: 1, shift: s)
     if let tape = Tape.active(for: x) { tape.record(out) { g in x.accumulateGrad(g.data) } }
     return out
 }

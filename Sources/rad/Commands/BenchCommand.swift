@@ -17,6 +17,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Tokens per GEMM (rows of x); the teacher trains on 4 × 512.")
     var tokens = 2048
 
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case all, gemm, bandwidth }
+
+    @Option(help: "Which measurements: all, gemm or bandwidth.")
+    var only: Suite = .all
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -31,7 +36,8 @@ struct BenchCommand: ParsableCommand {
         var options = KernelBench.Options()
         options.repetitions = repetitions
         options.tokens = tokens
-        let rows = KernelBench.gemm(options) + KernelBench.bandwidth(options)
+        let rows = (only == .bandwidth ? [] : KernelBench.gemm(options))
+            + (only == .gemm ? [] : KernelBench.bandwidth(options))
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
