@@ -8,7 +8,7 @@ setup:
 	@scripts/setup.sh
 
 assets: setup
-	@scripts/fetch-assets.sh
+	@scripts/fetch-assets.sh teacher vocab
 
 build: setup
 	$(SWIFT) build -c release

@@ -1,0 +1,103 @@
+import Foundation
+
+/// A set of named weights in HF names and layouts (`model.layers.3.self_attn.q_proj.weight`,
+/// [out, in]), whatever the file format. Model code loads through this and `StrictWeightLoader`.
+public protocol WeightSource: AnyObject {
+    /// Where the weights come from (a path), for error messages.
+    var origin: String { get }
+    /// All tensor names, sorted.
+    var tensorNames: [String] { get }
+    /// The row-major shape of `name`, nil if absent.
+    func shape(_ name: String) -> [Int]?
+    /// The storage type of `name` as the file names it ("BF16", "Q4_1", ...).
+    func storageType(_ name: String) -> String?
+    /// Loads `name` as an fp32 tensor.
+    func load(_ name: String) throws -> Tensor
+}
+
+/// Opens a checkpoint: a `.gguf` file, a `.safetensors` file, or an HF folder.
+public func openWeights(at path: String) throws -> any WeightSource {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        throw TensorFileError(file: path, "no such file or directory")
+    }
+    if isDir.boolValue { return try HFFolderWeights(directory: path) }
+    if try isGGUF(path: path) { return try GGUFWeights(path: path) }
+    return try SafetensorsWeights(path: path)
+}
+
+/// True if the file starts with the GGUF magic.
+public func isGGUF(path: String) throws -> Bool {
+    guard let fh = FileHandle(forReadingAtPath: path) else { throw TensorFileError(file: path, "cannot open") }
+    defer { try? fh.close() }
+    let head = (try? fh.read(upToCount: 4)) ?? nil
+    return head.map { Array($0) == Array("GGUF".utf8) } ?? false
+}
+
+/// A single safetensors file as a weight source.
+public final class SafetensorsWeights: WeightSource {
+    public let file: SafetensorsFile
+    public init(path: String) throws { file = try SafetensorsFile(path: path) }
+    public init(file: SafetensorsFile) { self.file = file }
+    public var origin: String { file.path }
+    public var tensorNames: [String] { file.tensorNames.sorted() }
+    public func shape(_ name: String) -> [Int]? { file.info(name)?.shape }
+    public func storageType(_ name: String) -> String? { file.info(name)?.dtype }
+    public func load(_ name: String) throws -> Tensor { try file.load(name) }
+}
+
+/// An HF model folder: `model.safetensors`, or shards listed by `model.safetensors.index.json`.
+public final class HFFolderWeights: WeightSource {
+    public let directory: String
+    public let files: [SafetensorsFile]
+    private let fileOf: [String: SafetensorsFile]
+
+    public init(directory: String) throws {
+        self.directory = directory
+        let dir = URL(fileURLWithPath: directory)
+        let index = dir.appendingPathComponent("model.safetensors.index.json")
+        let single = dir.appendingPathComponent("model.safetensors")
+        var files: [SafetensorsFile] = []
+        var fileOf: [String: SafetensorsFile] = [:]
+        if FileManager.default.fileExists(atPath: index.path) {
+            guard let data = FileManager.default.contents(atPath: index.path),
+                  let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let map = root["weight_map"] as? [String: String] else {
+                throw TensorFileError(file: index.path, "not a JSON object with a 'weight_map' of tensor name to file")
+            }
+            var opened: [String: SafetensorsFile] = [:]
+            for shard in Set(map.values).sorted() {
+                guard !shard.contains("/") && !shard.hasPrefix(".") else {
+                    throw TensorFileError(file: index.path, "shard name '\(shard)' is not a plain file name")
+                }
+                let f = try SafetensorsFile(path: dir.appendingPathComponent(shard).path)
+                opened[shard] = f
+                files.append(f)
+            }
+            for (name, shard) in map {
+                let f = opened[shard]!
+                guard f.info(name) != nil else {
+                    throw TensorFileError(file: f.path, tensor: name, "listed in model.safetensors.index.json but not in the shard")
+                }
+                fileOf[name] = f
+            }
+        } else if FileManager.default.fileExists(atPath: single.path) {
+            let f = try SafetensorsFile(path: single.path)
+            files = [f]
+            for n in f.tensorNames { fileOf[n] = f }
+        } else {
+            throw TensorFileError(file: directory, "no model.safetensors or model.safetensors.index.json")
+        }
+        self.files = files
+        self.fileOf = fileOf
+    }
+
+    public var origin: String { directory }
+    public var tensorNames: [String] { fileOf.keys.sorted() }
+    public func shape(_ name: String) -> [Int]? { fileOf[name]?.info(name)?.shape }
+    public func storageType(_ name: String) -> String? { fileOf[name]?.info(name)?.dtype }
+    public func load(_ name: String) throws -> Tensor {
+        guard let f = fileOf[name] else { throw TensorFileError(file: directory, tensor: name, "no such tensor") }
+        return try f.load(name)
+    }
+}
