@@ -153,7 +153,11 @@ func vocabTestCases(_ vocab: String) throws -> [(String, [Int32])] {
         let coldIds = tok.encode(chunk)
         let cold = Double(DispatchTime.now().uptimeNanoseconds - coldStart) / 1e9
         print("tokenizer speed, cold cache: \(chunk.utf8.count) bytes, \(coldIds.count) tokens in \(String(format: "%.3f", cold)) s = \(Int(Double(coldIds.count) / cold)) tokens/s")
+        // RAD_TOKENIZER_BENCH_TEXT=FILE measures on that file instead of the repeated fixture.
         var text = ""
+        if let file = ProcessInfo.processInfo.environment["RAD_TOKENIZER_BENCH_TEXT"] {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        }
         while text.utf8.count < 4_000_000 { text += chunk + "\n" }
         let start = DispatchTime.now().uptimeNanoseconds
         let ids = tok.encode(text)
@@ -161,5 +165,12 @@ func vocabTestCases(_ vocab: String) throws -> [(String, [Int32])] {
         let mb = Double(text.utf8.count) / 1e6
         print("tokenizer speed: \(String(format: "%.1f", mb)) MB, \(ids.count) tokens in \(String(format: "%.2f", seconds)) s = \(Int(Double(ids.count) / seconds)) tokens/s, \(String(format: "%.1f", mb / seconds)) MB/s")
         #expect(ids.count > 500_000)
+        // RAD_TOKENIZER_BENCH_IDS=FILE (a JSON list of reference ids of the same text) also checks them.
+        if let file = ProcessInfo.processInfo.environment["RAD_TOKENIZER_BENCH_IDS"] {
+            let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [Int]
+            let mine = ids.prefix(ref.count).map(Int.init)
+            let firstDiff = zip(mine, ref).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            #expect(mine == ref, "first difference at token \(firstDiff ?? -1) of \(ref.count)")
+        }
     }
 }
