@@ -23,6 +23,28 @@ import RadModelZoo
         expectError(containing: [path, "'i64'", "I64"]) { _ = try f.load("i64") }
     }
 
+    @Test func readsAGGUFWrittenByGGUFPyAndDequantisesLikeIt() throws {
+        let path = Repo.fixtures.appendingPathComponent("gguf_types.gguf").path
+        let g = try GGUFFile(path: path)
+        #expect(g.version == 3 && g.architecture == "llama")
+        let m = g.metadata
+        #expect(m["t.u8"] == .uint(200) && m["t.i8"] == .int(-100) && m["t.u16"] == .uint(60000) && m["t.i16"] == .int(-30000))
+        #expect(m["t.u32"] == .uint(4_000_000_000) && m["t.i32"] == .int(-2_000_000_000))
+        #expect(m["t.f32"] == .float(Double(Float(0.1))) && m["t.f64"] == .float(0.1))
+        #expect(m["t.u64"] == .uint(1 << 63 + 5) && m["t.i64"] == .int(-(1 << 62)))
+        #expect(m["t.bool"] == .bool(true) && m["t.str"] == .string("héllo wörld"))
+        #expect(m["t.arr"] == .array([.int(1), .int(2), .int(3)]))
+        #expect(m["t.strs"] == .array([.string("a"), .string("bb"), .string("")]))
+        let expected = try json("gguf_types.json") as! [String: [String: Any]]
+        #expect(expected.count == 6)
+        for (name, e) in expected {
+            let t = try g.loadRaw(name)
+            #expect(t.shape == e["shape"] as! [Int], "\(name)")
+            #expect(t.toArray() == (e["values"] as! [Double]).map { Float($0) }, "\(name)")
+        }
+        expectError(containing: [path, "'q6_k'", "Q6_K"]) { _ = try g.loadRaw("q6_k") }
+    }
+
     @Test(arguments: ["tiny-llama", "tiny-qwen2"])
     func loadsShardedFoldersSavedByTransformers(_ name: String) throws {
         let dir = Repo.fixtures.appendingPathComponent(name).path
