@@ -94,6 +94,25 @@ import RadModelZoo
         try loader.finish()
     }
 
+    @Test(arguments: ["tiny-llama", "tiny-qwen2"])
+    func tokenizerJSONOfAnHFFolderMatchesHuggingFaceTokenizers(_ name: String) throws {
+        let dir = Repo.fixtures.appendingPathComponent(name).path
+        let tok = try BPETokenizer.load(checkpoint: dir)
+        #expect(tok.preTokenizer == (name == "tiny-qwen2" ? .qwen2 : .llama3))
+        #expect(tok.normalizeNFC == (name == "tiny-qwen2") && tok.ignoreMerges == (name == "tiny-llama"))
+        #expect(tok.eosId == tok.id(of: "<|im_end|>") && tok.bosId == (name == "tiny-qwen2" ? 3 : 1))
+        let fixture = try json("\(name)/tokens.json") as! [String: Any]
+        let lines = fixture["lines"] as! [String]
+        let ids = (fixture["ids"] as! [[Int]]).map { $0.map(Int32.init) }
+        #expect(lines.count > 100)
+        for (line, ref) in zip(lines, ids) {
+            #expect(tok.encode(line) == ref, "\(line.debugDescription)")
+        }
+        let report = try ModelInspection.report(path: dir)
+        #expect(report.contains("format: HF folder, 3 safetensors file(s)") && report.contains("storage types: BF16"))
+        #expect(report.contains("tokenizer: byte-level BPE, 420 tokens"))
+    }
+
     @Test(arguments: PreTokenizer.allCases)
     func preTokenizersMatchHuggingFaceTokenizers(_ kind: PreTokenizer) throws {
         let fixture = try json("pretokenizer_splits.json") as! [String: Any]

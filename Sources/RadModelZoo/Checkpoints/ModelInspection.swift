@@ -29,9 +29,8 @@ public enum ModelInspection {
                 }
                 config = Result { try TransformerConfig.load(hfConfigAt: configPath) }
             }
-            let tokPath = dir.appendingPathComponent("tokenizer.json").path
-            if FileManager.default.fileExists(atPath: tokPath) {
-                tokenizer = Result { try BPETokenizer.load(tokenizerJSON: tokPath) }
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("tokenizer.json").path) {
+                tokenizer = Result { try BPETokenizer.load(checkpoint: path) }
             }
         default:
             lines.append("format: safetensors")

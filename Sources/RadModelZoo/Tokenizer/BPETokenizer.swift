@@ -34,8 +34,8 @@ public final class BPETokenizer: @unchecked Sendable {
     /// Llama 3: a word that is itself in the vocabulary is emitted as that token without merging.
     public let ignoreMerges: Bool
     public let addedTokens: [AddedToken]
-    public let bosId: Int32?
-    public let eosId: Int32?
+    public internal(set) var bosId: Int32?
+    public internal(set) var eosId: Int32?
     public let addBos: Bool
     public let mergeCount: Int
 

@@ -157,3 +157,43 @@ extension BPETokenizer {
                                 addBos: m["tokenizer.ggml.add_bos_token"]?.boolValue ?? false)
     }
 }
+
+// MARK: - Any checkpoint
+
+extension BPETokenizer {
+    /// The tokenizer of a checkpoint: the one inside a `.gguf` file, or an HF folder's
+    /// `tokenizer.json` with BOS/EOS and `add_bos_token` from `tokenizer_config.json` (falling back
+    /// to the ids of `config.json`).
+    public static func load(checkpoint path: String) throws -> BPETokenizer {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw TokenizerError(origin: path, "no such file or directory")
+        }
+        if !isDir.boolValue {
+            guard try isGGUF(path: path) else { throw TokenizerError(origin: path, "not a GGUF file or an HF folder") }
+            return try load(gguf: GGUFFile(path: path))
+        }
+        let dir = URL(fileURLWithPath: path)
+        let tokPath = dir.appendingPathComponent("tokenizer.json").path
+        guard FileManager.default.fileExists(atPath: tokPath) else { throw TokenizerError(origin: path, "no tokenizer.json") }
+        func object(_ name: String) -> [String: Any] {
+            guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path) else { return [:] }
+            return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        }
+        let tc = object("tokenizer_config.json")
+        // bos_token / eos_token are a string or an AddedToken object {"content": ...}.
+        func tokenText(_ v: Any?) -> String? { (v as? String) ?? ((v as? [String: Any])?["content"] as? String) }
+        let tok = try load(tokenizerJSON: tokPath, bosToken: tokenText(tc["bos_token"]), eosToken: tokenText(tc["eos_token"]),
+                           addBos: tc["add_bos_token"] as? Bool ?? false)
+        if tok.bosId != nil && tok.eosId != nil { return tok }
+        // Not yet shared with anyone: completing the ids here is safe.
+        let config = object("config.json")
+        func id(_ v: Any?) -> Int32? {
+            let n = v.flatMap(jsonInteger) ?? ((v as? [Any])?.first).flatMap(jsonInteger)
+            return n.flatMap { $0 >= 0 && $0 < tok.vocabSize ? Int32($0) : nil }
+        }
+        tok.bosId = tok.bosId ?? id(config["bos_token_id"])
+        tok.eosId = tok.eosId ?? id(config["eos_token_id"])
+        return tok
+    }
+}
