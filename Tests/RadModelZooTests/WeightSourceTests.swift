@@ -66,6 +66,12 @@ import RadModelZoo
             #expect(abs(sum - (ref["sum"] as! Double)) <= 1e-9 * max(1, sumsq), "\(name) sum \(sum)")
             #expect(abs(sumsq - (ref["sumsq"] as! Double)) <= 1e-9 * sumsq, "\(name) sumsq \(sumsq)")
         }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var loaded = 0
+        for name in w.tensorNames { loaded += try w.load(name).count }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        print("GGUF load: \(loaded) parameters dequantised to fp32 in \(String(format: "%.2f", seconds)) s")
+        #expect(loaded == 134_515_008)
         var loader = StrictWeightLoader(w)
         _ = try loader.take("model.layers.0.self_attn.k_proj.weight", shape: [192, 576])
         expectError(containing: [path, "not used"]) { try loader.finish() }

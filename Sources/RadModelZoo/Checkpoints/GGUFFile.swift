@@ -83,6 +83,9 @@ public final class GGUFFile: @unchecked Sendable {
             throw TensorFileError(file: path, "not a GGUF file (bad magic \(Array(magic).map { String(format: "%02x", $0) }.joined()))")
         }
         version = try r.u32()
+        if version.byteSwapped == 2 || version.byteSwapped == 3 {
+            throw TensorFileError(file: path, "big-endian GGUF is not supported")
+        }
         guard version == 2 || version == 3 else {
             throw TensorFileError(file: path, "unsupported GGUF version \(version) (rad reads 2 and 3)")
         }
