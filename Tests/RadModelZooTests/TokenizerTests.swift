@@ -70,6 +70,27 @@ func vocabTestCases(_ vocab: String) throws -> [(String, [Int32])] {
         #expect(!tok.encode("<|im_start|>", parseSpecial: false).contains(1))
     }
 
+    @Test func longWordHeapMergeEqualsThePairScan() throws {
+        guard let path = Repo.asset(Repo.smollm2, group: "teacher") else { return }
+        let tok = try BPETokenizer.load(gguf: GGUFFile(path: path))
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["the", "ing", "=", "==", "ab", "Q", "x9", "é", "東", "aaaa", "/", "+", "tion", "ssss"]
+        for trial in 0..<200 {
+            var word = ""
+            for _ in 0..<Int.random(in: 1...120, using: &rng) { word += pieces.randomElement(using: &rng)! }
+            if trial % 10 == 0 { word = String(repeating: "a", count: trial + 3) }
+            let syms = Array(word.utf8).map { tok.byteTokens[Int($0)] }
+            #expect(BPEMergeHeap.merge(syms, merges: tok.merges) == BPETokenizer.mergeByScan(syms, merges: tok.merges), "\(word)")
+        }
+        // A 200 KB run without spaces is one pre-token: it must still encode quickly and exactly.
+        let blob = String(repeating: "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo", count: 6000)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let ids = tok.encode(blob)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        #expect(seconds < 2, "\(seconds) s for a 210 KB word")
+        #expect(tok.decode(ids) == blob)
+    }
+
     @Test func streamingDecoderHoldsBackPartialCharacters() throws {
         guard let path = Repo.asset(Repo.smollm2, group: "teacher") else { return }
         let tok = try BPETokenizer.load(gguf: GGUFFile(path: path))

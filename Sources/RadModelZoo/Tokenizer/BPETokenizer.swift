@@ -45,9 +45,9 @@ public final class BPETokenizer: @unchecked Sendable {
     let tokenBytes: [[UInt8]]
     let isSpecial: [Bool]
     let vocab: [String: Int32]
-    let byteTokens: [Int32]
+    public let byteTokens: [Int32]
     /// (left << 32 | right) -> (rank, merged id)
-    let merges: [UInt64: (rank: Int32, id: Int32)]
+    public let merges: [UInt64: (rank: Int32, id: Int32)]
     /// added tokens by first scalar, longest first.
     let addedByFirst: [UInt32: [(scalars: [UInt32], id: Int32)]]
 
@@ -200,7 +200,18 @@ public final class BPETokenizer: @unchecked Sendable {
     /// integers plus two table lookups for the pairs it creates.
     public func bpe(_ bytes: [UInt8]) -> [Int32] {
         if ignoreMerges, let id = vocab[ByteLevel.encode(bytes)] { return [id] }
-        var syms = bytes.map { byteTokens[Int($0)] }.filter { $0 >= 0 }
+        let syms = bytes.map { byteTokens[Int($0)] }.filter { $0 >= 0 }
+        if syms.count < 2 { return syms }
+        if syms.count > Self.heapThreshold { return BPEMergeHeap.merge(syms, merges: merges) }
+        return Self.mergeByScan(syms, merges: merges)
+    }
+
+    /// Words longer than this (in bytes) merge through `BPEMergeHeap`.
+    static let heapThreshold = 64
+
+    /// The quadratic pair scan, fastest for ordinary words; `BPEMergeHeap` is the long-word path.
+    public static func mergeByScan(_ symbols: [Int32], merges: [UInt64: (rank: Int32, id: Int32)]) -> [Int32] {
+        var syms = symbols
         if syms.count < 2 { return syms }
         func pair(_ k: Int) -> (rank: Int32, id: Int32) {
             merges[UInt64(UInt32(syms[k])) << 32 | UInt64(UInt32(syms[k + 1]))] ?? (Int32.max, -1)
