@@ -121,7 +121,10 @@ import RadModelZoo
         let u = try GGUFFile(path: unknownType)
         expectError(containing: [unknownType, "'w'", "type 99"]) { _ = try u.loadRaw("w") }
 
-        let phi = try s.write("phi.gguf", GGUFBuilder.file(metadata: [("general.architecture", .string("phi3"))], tensors: []))
-        expectError(containing: [phi, "phi3"]) { _ = try GGUFWeights(path: phi) }
+        let phi = try s.write("phi.gguf", GGUFBuilder.file(metadata: [("general.architecture", .string("phi3"))],
+            tensors: [.init(name: "blk.0.attn_q.weight", dims: [4], type: 0, data: GGUFBuilder.f32Data([1, 2, 3, 4]))]))
+        let phiWeights = try GGUFWeights(path: phi)
+        #expect(!phiWeights.mapsToHF && phiWeights.tensorNames == ["blk.0.attn_q.weight"])
+        expectError(containing: [phi, "general.architecture", "phi3"]) { _ = try TransformerConfig.fromGGUF(phiWeights.gguf) }
     }
 }

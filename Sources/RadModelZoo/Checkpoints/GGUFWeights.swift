@@ -6,21 +6,23 @@ public final class GGUFWeights: WeightSource {
     /// HF name -> GGUF name.
     public let ggufName: [String: String]
     let permuteHeads: [String: Int]
+    /// True for llama / qwen2 files, whose names and layouts are converted to HF's.
+    public let mapsToHF: Bool
 
     public convenience init(path: String) throws { try self.init(file: GGUFFile(path: path)) }
 
     public init(file: GGUFFile) throws {
         gguf = file
         let arch = file.architecture ?? ""
-        guard arch == "llama" || arch == "qwen2" else {
-            throw TensorFileError(file: file.path, "general.architecture '\(arch)' is not supported (llama, qwen2)")
-        }
+        // Other architectures keep their GGUF names (inspect can still describe them; building a
+        // model from them fails in TransformerConfig.fromGGUF, naming general.architecture).
+        mapsToHF = arch == "llama" || arch == "qwen2"
         var map: [String: String] = [:]
         var permute: [String: Int] = [:]
         let heads = file.metadata["\(arch).attention.head_count"]?.intValue
         let kvHeads = file.metadata["\(arch).attention.head_count_kv"]?.intValue ?? heads
         for info in file.tensorInfos {
-            let hf = Self.hfName(info.name)
+            let hf = mapsToHF ? Self.hfName(info.name) : info.name
             guard map.updateValue(info.name, forKey: hf) == nil else {
                 throw TensorFileError(file: file.path, tensor: info.name, "maps to HF name \(hf) twice")
             }
