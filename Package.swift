@@ -46,7 +46,8 @@ let package = Package(
                           swiftSettings: commonFlags),
 
         .testTarget(name: "RadOpsTests", dependencies: ["RadOps"], swiftSettings: commonFlags),
-        .testTarget(name: "RadModelZooTests", dependencies: ["RadModelZoo", "RadOps"], swiftSettings: commonFlags),
+        .testTarget(name: "RadModelZooTests", dependencies: ["RadModelZoo", "RadOps"], exclude: ["Fixtures"],
+                    swiftSettings: commonFlags),
         .testTarget(name: "RadPipelineTests", dependencies: ["RadPipeline", "RadModelZoo", "RadOps"],
                     swiftSettings: commonFlags),
         .testTarget(name: "RadCLITests", dependencies: ["rad", "RadPipeline"], swiftSettings: commonFlags),

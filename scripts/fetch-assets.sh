@@ -75,13 +75,31 @@ benchmarks() {
     fi
 }
 
+# llama.cpp's tokenizer test vocabularies with their reference ids (only these nine files).
+vocab() {
+    fetch_pip llama-cpp-python==0.3.36 llama_cpp_python-0.3.36.tar.gz \
+        832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e --no-binary llama-cpp-python
+    local out="$ASSETS/vocab"
+    if [ ! -f "$out/ggml-vocab-qwen2.gguf.out" ]; then
+        mkdir -p "$out"
+        local files=()
+        for v in qwen2 gpt-2 llama-bpe; do
+            for ext in gguf gguf.inp gguf.out; do
+                files+=("llama_cpp_python-0.3.36/vendor/llama.cpp/models/ggml-vocab-$v.$ext")
+            done
+        done
+        tar -xzf "$DL/llama_cpp_python-0.3.36.tar.gz" -C "$out" --strip-components=4 "${files[@]}"
+    fi
+}
+
 what=("$@")
-[ ${#what[@]} -eq 0 ] && what=(teacher text benchmarks)
+[ ${#what[@]} -eq 0 ] && what=(teacher text benchmarks vocab)
 for w in "${what[@]}"; do
     case "$w" in
         teacher) teacher ;;
         text) text ;;
         benchmarks) benchmarks ;;
+        vocab) vocab ;;
         *) echo "assets: unknown asset group '$w'" >&2; exit 2 ;;
     esac
 done

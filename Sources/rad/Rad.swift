@@ -7,5 +7,6 @@ struct Rad: ParsableCommand {
         commandName: "rad",
         abstract: "Convert softmax-attention transformers into RWKV-variant linear-attention models (RADLADS).",
         version: "0.1.0",
-        subcommands: [BenchCommand.self])
+        subcommands: [InspectCommand.self, ScoreCommand.self, GenerateCommand.self, EvalCommand.self,
+                      ReportCommand.self, BenchCommand.self])
 }

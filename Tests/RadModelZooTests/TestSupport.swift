@@ -1,33 +1,103 @@
 import Foundation
+import Testing
 import RadModelZoo
 
-/// Paths of committed fixtures and fetched assets, found from this file's location.
-enum TestPaths {
-    static let testsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    static let repoRoot = testsDir.deletingLastPathComponent().deletingLastPathComponent()
-    static func fixture(_ name: String) -> String { testsDir.appendingPathComponent("Fixtures/" + name).path }
-    static let smolLM2 = repoRoot.appendingPathComponent("assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf").path
+/// Paths of the repository, its fetched assets and this target's fixtures.
+enum Repo {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let smollm2 = root.appendingPathComponent("assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf").path
+    static func vocab(_ name: String) -> String { root.appendingPathComponent("assets/vocab/\(name)").path }
+
+    /// Asset path, recording a clear failure when it has not been fetched.
+    static func asset(_ path: String, group: String) -> String? {
+        if FileManager.default.fileExists(atPath: path) { return path }
+        Issue.record("missing asset \(path): run `scripts/fetch-assets.sh \(group)` (make test does)")
+        return nil
+    }
 }
 
-/// Raw little-endian f32 values.
-func readFloats(_ path: String) -> [Float] {
-    let data = FileManager.default.contents(atPath: path)!
-    return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+/// A scratch directory removed at the end of the test.
+final class Scratch {
+    let url: URL
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("rad-zoo-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    func write(_ name: String, _ data: Data) throws -> String {
+        let p = path(name)
+        try data.write(to: URL(fileURLWithPath: p))
+        return p
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-func jsonObject(_ path: String) -> [String: Any] {
-    (try! JSONSerialization.jsonObject(with: FileManager.default.contents(atPath: path)!)) as! [String: Any]
+/// Expects `body` to throw an error whose description contains every one of `parts`.
+func expectError(containing parts: [String], _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        try body()
+        Issue.record("expected an error containing \(parts)", sourceLocation: sourceLocation)
+    } catch {
+        let text = "\(error)"
+        for p in parts where !text.contains(p) {
+            Issue.record("'\(text)' should contain '\(p)'", sourceLocation: sourceLocation)
+        }
+    }
 }
 
-func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "sizes differ: \(a.count) vs \(b.count)")
-    var m: Float = 0
-    for i in a.indices { m = max(m, abs(a[i] - b[i])) }
-    return m
-}
+/// Builds GGUF bytes by hand, for synthetic checkpoints and hostile files.
+struct GGUFBuilder {
+    enum Value {
+        case u32(UInt32), i32(Int32), f32(Float), bool(Bool), string(String), strings([String]), i32s([Int32])
+    }
+    var bytes: [UInt8] = []
 
-/// Deterministic token ids for tests.
-func testTokens(_ count: Int, vocab: Int, seed: UInt64 = 1) -> [Int32] {
-    var rng = InitRNG(seed: seed)
-    return (0..<count).map { _ in Int32(rng.nextUInt64() % UInt64(vocab)) }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    mutating func string(_ s: String) { u64(UInt64(s.utf8.count)); bytes += Array(s.utf8) }
+
+    mutating func value(_ v: Value) {
+        switch v {
+        case .u32(let x): u32(4); u32(x)
+        case .i32(let x): u32(5); u32(UInt32(bitPattern: x))
+        case .f32(let x): u32(6); u32(x.bitPattern)
+        case .bool(let b): u32(7); bytes.append(b ? 1 : 0)
+        case .string(let s): u32(8); string(s)
+        case .strings(let a): u32(9); u32(8); u64(UInt64(a.count)); a.forEach { string($0) }
+        case .i32s(let a): u32(9); u32(5); u64(UInt64(a.count)); a.forEach { u32(UInt32(bitPattern: $0)) }
+        }
+    }
+
+    struct TensorSpec { var name: String; var dims: [Int]; var type: UInt32; var data: [UInt8] }
+
+    static func file(version: UInt32 = 3, metadata: [(String, Value)], tensors: [TensorSpec], alignment: Int = 32) -> Data {
+        var b = GGUFBuilder()
+        b.bytes += Array("GGUF".utf8)
+        b.u32(version)
+        b.u64(UInt64(tensors.count))
+        b.u64(UInt64(metadata.count))
+        for (k, v) in metadata { b.string(k); b.value(v) }
+        var offset = 0
+        var offsets: [Int] = []
+        for t in tensors {
+            offsets.append(offset)
+            offset += (t.data.count + alignment - 1) / alignment * alignment
+        }
+        for (t, o) in zip(tensors, offsets) {
+            b.string(t.name)
+            b.u32(UInt32(t.dims.count))
+            t.dims.forEach { b.u64(UInt64($0)) }
+            b.u32(t.type)
+            b.u64(UInt64(o))
+        }
+        while b.bytes.count % alignment != 0 { b.bytes.append(0) }
+        for t in tensors {
+            b.bytes += t.data
+            while b.bytes.count % alignment != 0 { b.bytes.append(0) }
+        }
+        return Data(b.bytes)
+    }
+
+    static func f32Data(_ v: [Float]) -> [UInt8] { v.flatMap { f in withUnsafeBytes(of: f.bitPattern.littleEndian) { Array($0) } } }
 }
