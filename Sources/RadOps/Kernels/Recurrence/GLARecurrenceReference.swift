@@ -1,0 +1,117 @@
+import Foundation
+
+/// Slow, obvious per-token GLA recurrence in Double, which the tests compare the kernels with.
+/// The backward keeps every state and applies the chain rule step by step (including the direct decay
+/// gradient dlogw_t[i] = w_t[i] · Σ_j dS_t[i][j] S_{t−1}[i][j]), independently of the kernel's identity.
+public enum GLARecurrenceReference {
+    public struct Gradients {
+        public var dq, dk, dv, dlogw: [Float]
+        public var dInitialState: [Float]
+    }
+
+    /// Returns o [B, T, H, N] and S_T [B, H, N, N].
+    public static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                               logw: UnsafePointer<Float>, scale: Float, initialState: UnsafePointer<Float>?,
+                               shape: RecurrenceShape) -> (output: [Float], finalState: [Float]) {
+        let states = allStates(q: q, k: k, v: v, logw: logw, initialState: initialState, shape: shape)
+        let n = shape.headSize, nn = n * n
+        var out = [Float](repeating: 0, count: shape.sequenceCount)
+        var final = [Float](repeating: 0, count: shape.stateCount)
+        for b in 0..<shape.batch {
+            for h in 0..<shape.heads {
+                let bh = b * shape.heads + h
+                for t in 0..<shape.length {
+                    let o = shape.offset(batch: b, token: t, head: h)
+                    let st = states[bh][t + 1]
+                    for j in 0..<n {
+                        var acc = 0.0
+                        for i in 0..<n { acc += Double(q[o + i]) * Double(scale) * st[i * n + j] }
+                        out[o + j] = Float(acc)
+                    }
+                }
+                for e in 0..<nn { final[bh * nn + e] = Float(states[bh][shape.length][e]) }
+            }
+        }
+        return (out, final)
+    }
+
+    /// All states S_{−1}...S_{T−1} per (batch, head): states[bh][t + 1] = S_t.
+    static func allStates(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                          logw: UnsafePointer<Float>, initialState: UnsafePointer<Float>?,
+                          shape: RecurrenceShape) -> [[[Double]]] {
+        let n = shape.headSize, nn = n * n
+        var all: [[[Double]]] = []
+        for b in 0..<shape.batch {
+            for h in 0..<shape.heads {
+                let bh = b * shape.heads + h
+                var s = (0..<nn).map { e in initialState.map { Double($0[bh * nn + e]) } ?? 0 }
+                var seq = [s]
+                for t in 0..<shape.length {
+                    let o = shape.offset(batch: b, token: t, head: h)
+                    for i in 0..<n {
+                        for j in 0..<n {
+                            s[i * n + j] = exp(Double(logw[o + i])) * s[i * n + j] + Double(k[o + i]) * Double(v[o + j])
+                        }
+                    }
+                    seq.append(s)
+                }
+                all.append(seq)
+            }
+        }
+        return all
+    }
+
+    /// Gradients of Σ o ⊙ dO + Σ S_T ⊙ dS_T with respect to every input.
+    public static func backward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                logw: UnsafePointer<Float>, scale: Float, initialState: UnsafePointer<Float>?,
+                                dOutput: UnsafePointer<Float>, dFinalState: UnsafePointer<Float>?,
+                                shape: RecurrenceShape) -> Gradients {
+        let states = allStates(q: q, k: k, v: v, logw: logw, initialState: initialState, shape: shape)
+        let n = shape.headSize, nn = n * n, count = shape.sequenceCount
+        var g = Gradients(dq: .init(repeating: 0, count: count), dk: .init(repeating: 0, count: count),
+                          dv: .init(repeating: 0, count: count), dlogw: .init(repeating: 0, count: count),
+                          dInitialState: .init(repeating: 0, count: shape.stateCount))
+        let sc = Double(scale)
+        for b in 0..<shape.batch {
+            for h in 0..<shape.heads {
+                let bh = b * shape.heads + h
+                var ds = (0..<nn).map { e in dFinalState.map { Double($0[bh * nn + e]) } ?? 0 }
+                for t in stride(from: shape.length - 1, through: 0, by: -1) {
+                    let o = shape.offset(batch: b, token: t, head: h)
+                    let st = states[bh][t + 1], prev = states[bh][t]
+                    // o_t = q̃_t S_t: gradient into q and into S_t.
+                    for i in 0..<n {
+                        var acc = 0.0
+                        for j in 0..<n {
+                            acc += Double(dOutput[o + j]) * st[i * n + j]
+                            ds[i * n + j] += Double(q[o + i]) * sc * Double(dOutput[o + j])
+                        }
+                        g.dq[o + i] = Float(acc * sc)
+                    }
+                    // S_t = diag(w) S_{t−1} + kᵀv.
+                    for i in 0..<n {
+                        let w = exp(Double(logw[o + i]))
+                        var dk = 0.0, dw = 0.0
+                        for j in 0..<n {
+                            dk += ds[i * n + j] * Double(v[o + j])
+                            dw += ds[i * n + j] * prev[i * n + j]
+                        }
+                        g.dk[o + i] = Float(dk)
+                        g.dlogw[o + i] = Float(dw * w)
+                    }
+                    for j in 0..<n {
+                        var dv = 0.0
+                        for i in 0..<n { dv += ds[i * n + j] * Double(k[o + i]) }
+                        g.dv[o + j] = Float(dv)
+                    }
+                    for i in 0..<n {
+                        let w = exp(Double(logw[o + i]))
+                        for j in 0..<n { ds[i * n + j] *= w }
+                    }
+                }
+                for e in 0..<nn { g.dInitialState[bh * nn + e] = Float(ds[e]) }
+            }
+        }
+        return g
+    }
+}

@@ -1,0 +1,70 @@
+/// Sizes of a batch of per-head linear recurrences.
+///
+/// Sequences are laid out [batch, length, heads, headSize] row-major (token-major, heads inside), the
+/// layout a linear layer [batch·length, heads·headSize] produces, so no transpose is needed around the
+/// kernels. States are [batch, heads, headSize, headSize] fp32, one N×N matrix per (batch, head).
+public struct RecurrenceShape: Sendable, Equatable, CustomStringConvertible {
+    public let batch: Int
+    public let length: Int
+    public let heads: Int
+    public let headSize: Int
+
+    public init(batch: Int, length: Int, heads: Int, headSize: Int) {
+        precondition(batch >= 1 && length >= 1 && heads >= 1 && headSize >= 1,
+                     "recurrence shape needs positive sizes, got B=\(batch) T=\(length) H=\(heads) N=\(headSize)")
+        self.batch = batch
+        self.length = length
+        self.heads = heads
+        self.headSize = headSize
+    }
+
+    /// Elements of one sequence tensor [B, T, H, N].
+    public var sequenceCount: Int { batch * length * heads * headSize }
+    /// Elements of one state tensor [B, H, N, N].
+    public var stateCount: Int { batch * heads * headSize * headSize }
+    /// Elements of one head's state.
+    public var headStateCount: Int { headSize * headSize }
+    /// Distance between consecutive tokens of one head in a sequence tensor.
+    public var tokenStride: Int { heads * headSize }
+
+    /// Offset of token `t` of head `h` of batch row `b` in a sequence tensor.
+    @inline(__always) public func offset(batch b: Int, token t: Int, head h: Int) -> Int {
+        ((b * length + t) * heads + h) * headSize
+    }
+
+    public var description: String { "B=\(batch) T=\(length) H=\(heads) N=\(headSize)" }
+}
+
+// Eight-lane helpers for the fused loops that also reduce (a strict scalar float sum does not
+// vectorise). Loops without a reduction are left scalar: LLVM vectorises them on its own.
+typealias Lanes = SIMD8<Float>
+
+@inline(__always) func loadLanes(_ p: UnsafePointer<Float>) -> Lanes {
+    UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
+}
+
+@inline(__always) func loadLanes(_ p: UnsafeMutablePointer<Float>) -> Lanes {
+    UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
+}
+
+@inline(__always) func storeLanes(_ v: Lanes, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self)
+}
+
+/// Σ a[j]·b[j] for j < n, with eight-lane partial sums.
+@inline(__always) func laneDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc0 = Lanes(), acc1 = Lanes()
+    var j = 0
+    while j + 16 <= n {
+        acc0.addProduct(loadLanes(a + j), loadLanes(b + j))
+        acc1.addProduct(loadLanes(a + j + 8), loadLanes(b + j + 8))
+        j += 16
+    }
+    if j + 8 <= n {
+        acc0.addProduct(loadLanes(a + j), loadLanes(b + j))
+        j += 8
+    }
+    var s = (acc0 + acc1).sum()
+    while j < n { s += a[j] * b[j]; j += 1 }
+    return s
+}
