@@ -29,7 +29,7 @@ public final class SoftmaxAttention: SequenceMixer {
         k = rope(k, positionOffset: context.positionOffset, theta: ropeTheta)
         let scale = 1 / Float(headDim).squareRoot()
         let attended: Tensor
-        if let cache = state as? KVCache {
+        if let cache = state as? AttentionCacheState {
             attended = cache.appendAndAttend(q: q, k: k, v: v, scale: scale)
         } else {
             attended = causalAttention(q: q, k: k, v: v, scale: scale)
@@ -38,37 +38,35 @@ public final class SoftmaxAttention: SequenceMixer {
     }
 
     public func makeState(batch: Int, capacity: Int) -> MixerState {
-        KVCache(batch: batch, capacity: capacity, kvHeads: kvHeads, headDim: headDim, heads: heads)
+        AttentionCacheState(batch: batch, capacity: capacity, kvHeads: kvHeads, headDim: headDim, heads: heads)
     }
 }
 
-/// Keys and values of every consumed token, [B, capacity, KVH, N] each. Inference only (no tape).
-public final class KVCache: MixerState {
-    public let keys: Tensor, values: Tensor
-    public let capacity: Int, kvHeads: Int, headDim: Int, heads: Int
-    public private(set) var position: Int = 0
+/// Keys and values of every consumed token: one RadOps `KVCache` per sequence of the batch.
+/// Inference only (no tape).
+public final class AttentionCacheState: MixerState {
+    public let caches: [KVCache]
+    public let heads: Int
 
     public init(batch: Int, capacity: Int, kvHeads: Int, headDim: Int, heads: Int) {
-        keys = Tensor(zeros: [batch, capacity, kvHeads, headDim])
-        values = Tensor(zeros: [batch, capacity, kvHeads, headDim])
-        self.capacity = capacity; self.kvHeads = kvHeads; self.headDim = headDim; self.heads = heads
+        caches = (0..<batch).map { _ in KVCache(maxTokens: capacity, kvHeads: kvHeads, headDim: headDim) }
+        self.heads = heads
     }
 
-    /// Appends the chunk's k, v ([B, T, KVH, N]) and returns attention of q ([B, T, H, N]) over the
-    /// whole cache, causally: query t sees cached positions 0 ... position + t.
+    public var position: Int { caches.first?.length ?? 0 }
+
+    /// Appends the chunk's k, v ([B, T, KVH, N]) and returns attention of q ([B, T, H, N]) over each
+    /// sequence's whole cache, causally.
     func appendAndAttend(q: Tensor, k: Tensor, v: Tensor, scale: Float) -> Tensor {
-        let b = q.shape[0], t = q.shape[1]
-        precondition(position + t <= capacity, "KV cache full: \(position) + \(t) tokens > capacity \(capacity)")
-        let row = kvHeads * headDim
-        for bi in 0..<b {
-            (keys.data + (bi * capacity + position) * row).update(from: k.data + bi * t * row, count: t * row)
-            (values.data + (bi * capacity + position) * row).update(from: v.data + bi * t * row, count: t * row)
-        }
+        let b = q.shape[0]
         let out = Tensor(zeros: q.shape)
-        CachedAttentionKernel.forward(q: q.data, keys: keys.data, values: values.data, out: out.data,
-                                      batch: b, queries: t, start: position, capacity: capacity,
-                                      heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
-        position += t
+        let rowCount = q.count / b
+        for (i, cache) in caches.enumerated() {
+            precondition(i < b, "state for \(caches.count) sequences used with a batch of \(b)")
+            cache.append(k: k.rows(i..<(i + 1)), v: v.rows(i..<(i + 1)))
+            let attended = attentionStep(q: q.rows(i..<(i + 1)), cache: cache, scale: scale)
+            (out.data + i * rowCount).update(from: attended.data, count: rowCount)
+        }
         return out
     }
 }
