@@ -158,6 +158,12 @@ func vocabTestCases(_ vocab: String) throws -> [(String, [Int32])] {
             .replacingOccurrences(of: #""normalizer":null"#, with: #""normalizer":{"type":"NFC"}"#)
         let nfc = try BPETokenizer.load(tokenizerJSON: s.write("n.json", Data(nfcJSON.utf8)))
         #expect(nfc.normalizeNFC && nfc.encode("e\u{301}") == nfc.encode("\u{e9}") && nfc.encode("\u{e9}").count == 2)
+        let template = #"{"type":"Sequence","processors":[{"type":"ByteLevel"},{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<s>","type_id":0}},{"Sequence":{"id":"A","type_id":0}}],"pair":[],"special_tokens":{}}]}"#
+        let withBos = String(decoding: json(merges: "[]", pre: byteLevel), as: UTF8.self)
+            .replacingOccurrences(of: #""normalizer":null"#, with: #""normalizer":null,"post_processor":\#(template)"#)
+        let llama3Style = try BPETokenizer.load(tokenizerJSON: s.write("p.json", Data(withBos.utf8)))
+        #expect(llama3Style.addBos && llama3Style.bosId == 259 && llama3Style.encode("a") == [259, 97])
+        #expect(try !BPETokenizer.load(tokenizerJSON: a).addBos)
         let bad = try s.write("c.json", json(merges: "[]", pre: #"{"type":"Whitespace"}"#))
         expectError(containing: [bad, "pre_tokenizer", "Whitespace"]) { _ = try BPETokenizer.load(tokenizerJSON: bad) }
         let badMerge = try s.write("d.json", json(merges: #"["a zz"]"#, pre: byteLevel))

@@ -6,8 +6,12 @@ extension BPETokenizer {
     /// Loads an HF `tokenizer.json` of a byte-level BPE model. Pre-tokenisers are recognised by
     /// structure and exact regex; anything else is rejected naming the key, rather than silently
     /// tokenising differently from the model's training.
+    ///
+    /// `addBos` nil: BOS is added when the `post_processor` is a TemplateProcessing (alone or in a
+    /// Sequence) whose single-sequence template starts with a special token, as Llama 3's does;
+    /// that token is then the BOS unless `bosToken` names one.
     public static func load(tokenizerJSON path: String, bosToken: String? = nil, eosToken: String? = nil,
-                            addBos: Bool = false) throws -> BPETokenizer {
+                            addBos: Bool? = nil) throws -> BPETokenizer {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TokenizerError(origin: path, "cannot read the file")
         }
@@ -62,9 +66,22 @@ extension BPETokenizer {
         let pre = try preTokenizer(from: root["pre_tokenizer"], fail: fail)
         let ignoreMerges = model["ignore_merges"] as? Bool ?? false
         func lookup(_ s: String?) -> Int32? { s.flatMap { s in added.first { $0.content == s }?.id ?? vocab[s] } }
+        let templateBos = templateLeadingSpecialToken(root["post_processor"])
         return try BPETokenizer(origin: path, vocab: vocab, merges: merges, addedTokens: added, preTokenizer: pre,
                                 normalizeNFC: nfc, ignoreMerges: ignoreMerges,
-                                bosId: lookup(bosToken), eosId: lookup(eosToken), addBos: addBos)
+                                bosId: lookup(bosToken ?? templateBos), eosId: lookup(eosToken),
+                                addBos: addBos ?? (templateBos != nil))
+    }
+
+    /// The special token a TemplateProcessing post-processor puts before a single sequence, if any.
+    static func templateLeadingSpecialToken(_ value: Any?) -> String? {
+        guard let p = value as? [String: Any] else { return nil }
+        if p["type"] as? String == "Sequence" {
+            return (p["processors"] as? [Any] ?? []).lazy.compactMap { templateLeadingSpecialToken($0) }.first
+        }
+        guard p["type"] as? String == "TemplateProcessing", let single = p["single"] as? [[String: Any]],
+              let first = single.first, let special = first["SpecialToken"] as? [String: Any] else { return nil }
+        return special["id"] as? String
     }
 
     static func preTokenizer(from value: Any?, fail: (String, String) -> TokenizerError) throws -> PreTokenizer {
@@ -184,7 +201,7 @@ extension BPETokenizer {
         // bos_token / eos_token are a string or an AddedToken object {"content": ...}.
         func tokenText(_ v: Any?) -> String? { (v as? String) ?? ((v as? [String: Any])?["content"] as? String) }
         let tok = try load(tokenizerJSON: tokPath, bosToken: tokenText(tc["bos_token"]), eosToken: tokenText(tc["eos_token"]),
-                           addBos: tc["add_bos_token"] as? Bool ?? false)
+                           addBos: tc["add_bos_token"] as? Bool)
         if tok.bosId != nil && tok.eosId != nil { return tok }
         // Not yet shared with anyone: completing the ids here is safe.
         let config = object("config.json")
