@@ -7,5 +7,5 @@ struct Rad: ParsableCommand {
         commandName: "rad",
         abstract: "Convert softmax-attention transformers into RWKV-variant linear-attention models (RADLADS).",
         version: "0.1.0",
-        subcommands: [])
+        subcommands: [ValidateCommand.self, PlanCommand.self, RunCommand.self, DagCommand.self, CacheCommand.self])
 }

@@ -21,8 +21,9 @@ public struct ManifestSource {
     public mutating func load(_ file: String, overrides: [String] = []) throws -> YamlNode {
         var root = try loadMerged(file, chain: [])
         let bag = DiagnosticBag()
-        root = interpolate(root, bag: bag)
+        // Overrides first, so that `-s vars.teacher=PATH` changes every use of the variable.
         for (i, o) in overrides.enumerated() { root = apply(override: o, index: i, to: root, bag: bag) }
+        root = interpolate(root, bag: bag)
         if !bag.isEmpty { throw ManifestErrors(bag.sorted) }
         return root
     }
@@ -42,15 +43,16 @@ public struct ManifestSource {
     }
 
     mutating func loadMerged(_ file: String, chain: [String], from: SourceLocation? = nil) throws -> YamlNode {
-        let canonical = URL(fileURLWithPath: file).standardized.resolvingSymlinksInPath().path
+        let canonical = ((Self.absolute(file) as NSString).resolvingSymlinksInPath as NSString).standardizingPath
         if chain.contains(canonical) {
             throw ManifestErrors([Diagnostic("'extends' cycle: \((chain + [canonical]).map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " -> "))", at: from, category: .reference)])
         }
         guard chain.count < Self.maxExtendsDepth else {
             throw ManifestErrors([Diagnostic("'extends' chain longer than \(Self.maxExtendsDepth) files", at: from, category: .reference)])
         }
-        let text = try read(file, at: from)
-        let node = try parser.parse(text, file: file)
+        let shown = Self.display(file)
+        let text = try read(shown, at: from)
+        let node = try parser.parse(text, file: shown)
         guard let pairs = node.mappingPairs else {
             throw ManifestErrors([Diagnostic("a manifest must be a mapping of keys (name, teacher, steps, ...), found \(node.kindName)", at: node.location, category: .schema)])
         }
@@ -62,6 +64,17 @@ public struct ManifestSource {
         let base = try loadMerged(resolved, chain: chain + [canonical], from: ext.location)
         let own = YamlNode(.mapping(pairs.filter { $0.key.scalarText != "extends" }), at: node.location)
         return Self.merge(base: base, over: own)
+    }
+
+    static func absolute(_ file: String) -> String {
+        file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+    }
+
+    /// A path as diagnostics show it: relative to the working directory when it lies below it.
+    static func display(_ file: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        let abs = (absolute(file) as NSString).standardizingPath
+        return abs.hasPrefix(cwd) ? String(abs.dropFirst(cwd.count)) : file
     }
 
     /// Deep merge: mappings merge key by key (the extending file wins); anything else is replaced whole.

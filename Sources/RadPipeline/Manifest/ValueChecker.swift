@@ -164,13 +164,13 @@ struct ValueChecker {
 enum ManifestPaths {
     static func resolve(_ path: String, from location: SourceLocation) -> String {
         let expanded = (path as NSString).expandingTildeInPath
-        if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardized.path }
-        let base: URL
-        if location.file.hasPrefix("-s ") || location.file.hasPrefix("<") {
-            base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
-        } else {
-            base = URL(fileURLWithPath: location.file).deletingLastPathComponent()
+        if expanded.hasPrefix("/") { return (expanded as NSString).standardizingPath }
+        let cwd = FileManager.default.currentDirectoryPath
+        var base = cwd
+        if !(location.file.hasPrefix("-s ") || location.file.hasPrefix("<")) {
+            let file = location.file.hasPrefix("/") ? location.file : cwd + "/" + location.file
+            base = (file as NSString).deletingLastPathComponent
         }
-        return base.appendingPathComponent(expanded).standardized.path
+        return ((base as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
     }
 }
