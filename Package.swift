@@ -47,7 +47,7 @@ let package = Package(
 
         .testTarget(name: "RadOpsTests", dependencies: ["RadOps"], swiftSettings: commonFlags),
         .testTarget(name: "RadModelZooTests", dependencies: ["RadModelZoo", "RadOps"], swiftSettings: commonFlags),
-        .testTarget(name: "RadPipelineTests", dependencies: ["RadPipeline", "RadModelZoo", "RadOps"],
+        .testTarget(name: "RadPipelineTests", dependencies: ["RadPipeline", "RadModelZoo", "RadOps"], exclude: ["Fixtures"],
                     swiftSettings: commonFlags),
         .testTarget(name: "RadCLITests", dependencies: ["rad", "RadPipeline"], swiftSettings: commonFlags),
     ]

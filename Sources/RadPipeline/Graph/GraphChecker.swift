@@ -10,26 +10,30 @@ struct GraphChecker {
     func check() {
         let modelSteps = manifest.steps.filter { $0.spec.producesModel }.map(\.name)
         let allSteps = manifest.steps.map(\.name)
+        // Names written in the file, valid or not: a reference to a step that failed its own checks is not
+        // reported again as unknown (one mistake, one error).
+        let writtenSteps = root["steps"]?.mappingPairs?.compactMap { $0.key.scalarText } ?? []
+        let hasTeacher = root["teacher"] != nil, hasStudent = root["student"] != nil
         let dataNames = manifest.data.map(\.name)
         for step in manifest.steps {
             let spec = step.spec
             let label = "step '\(step.name)' (\(step.kind))"
-            if let after = step.after { reference(after, from: step, key: "after", modelSteps: modelSteps, allSteps: allSteps, allowTeacher: false) }
+            if let after = step.after { reference(after, from: step, key: "after", modelSteps: modelSteps, allSteps: allSteps, written: writtenSteps, allowTeacher: false) }
             for (i, m) in step.models.enumerated() {
-                reference(m, from: step, key: "models", index: i, modelSteps: modelSteps, allSteps: allSteps, allowTeacher: true)
+                reference(m, from: step, key: "models", index: i, modelSteps: modelSteps, allSteps: allSteps, written: writtenSteps, allowTeacher: true)
             }
-            if spec.needsTeacher(step.settings) && manifest.teacher == nil {
+            if spec.needsTeacher(step.settings) && !hasTeacher && step.kind != "evaluate" {
                 bag.error("\(label) needs a teacher, but the manifest has no 'teacher' (add teacher: { source: PATH })", at: step.location, .graph)
             }
-            if spec.modelInput == .optional && step.after == nil && manifest.student == nil {
+            if spec.modelInput == .optional && step.after == nil && !hasStudent {
                 bag.error("\(label) starts from the initialised student, but the manifest has no 'student' (add student: { architecture: ... } or 'after:')", at: step.location, .graph)
             }
             if let dataName = usedData(step) {
                 if let source = manifest.dataSource(named: dataName) {
-                    if source.needsTokenizer && manifest.teacher == nil && manifest.tokenizer == nil {
+                    if source.needsTokenizer && !hasTeacher && root["tokenizer"] == nil {
                         bag.error("\(label) reads text data '\(dataName)', which needs a tokenizer: add 'teacher' or 'tokenizer'", at: step.location, .graph)
                     }
-                } else {
+                } else if root["data"]?[dataName] == nil {
                     let at = node(step.name, "data")?.location ?? step.location
                     let why = step.kind == "evaluate" && node(step.name, "data") == nil
                         ? "\(label) computes held-out perplexity on data 'heldout', which the manifest does not define (add data: { heldout: ... } or heldout_perplexity: false)"
@@ -38,11 +42,11 @@ struct GraphChecker {
                 }
             }
             if step.kind == "evaluate", !(step.settings["tasks"]?.arrayValue ?? []).isEmpty,
-               manifest.teacher == nil, manifest.tokenizer == nil {
+               !hasTeacher, root["tokenizer"] == nil {
                 bag.error("\(label) runs benchmarks, which need a tokenizer: add 'teacher' or 'tokenizer'", at: step.location, .graph)
             }
         }
-        if let student = manifest.student, student.checkpoint == nil, manifest.teacher == nil,
+        if let student = manifest.student, student.checkpoint == nil, !hasTeacher,
            manifest.steps.contains(where: { $0.spec.modelInput == .optional && $0.after == nil }) {
             bag.error("the student is initialised from the teacher's weights, but the manifest has no 'teacher' (add one, or student.checkpoint)",
                       at: root["student"]?.location, .graph)
@@ -53,17 +57,18 @@ struct GraphChecker {
     func usedData(_ step: Manifest.Step) -> String? { GraphChecker.usedData(step) }
 
     func reference(_ target: String, from step: Manifest.Step, key: String, index: Int? = nil,
-                   modelSteps: [String], allSteps: [String], allowTeacher: Bool) {
+                   modelSteps: [String], allSteps: [String], written: [String], allowTeacher: Bool) {
         var at = node(step.name, key)
         if let index, let items = at?.sequenceItems, index < items.count { at = items[index] }
         let loc = at?.location ?? step.location
         if allowTeacher && target == "teacher" {
-            if manifest.teacher == nil { bag.error("step '\(step.name)' evaluates the teacher, but the manifest has no 'teacher'", at: loc, .graph) }
+            if root["teacher"] == nil { bag.error("step '\(step.name)' evaluates the teacher, but the manifest has no 'teacher'", at: loc, .graph) }
             return
         }
         if target == step.name { bag.error("step '\(step.name)' refers to itself in '\(key)'", at: loc, .graph); return }
         guard allSteps.contains(target) else {
-            let candidates = modelSteps + (allowTeacher ? ["teacher"] : [])
+            if written.contains(target) { return }
+            let candidates = written + (allowTeacher ? ["teacher"] : [])
             bag.error("'\(key)' of step '\(step.name)' names unknown step '\(target)'\(Suggestions.didYouMean(target, candidates))", at: loc, .reference)
             return
         }
@@ -90,7 +95,7 @@ struct GraphChecker {
                 return
             }
             state[name] = 1
-            for d in deps(byName[name]!) { visit(d, path + [name]) }
+            for d in deps(byName[name]!) where d != name { visit(d, path + [name]) } // self-references are reported as such
             state[name] = 2
         }
         for s in manifest.steps { visit(s.name, []) }

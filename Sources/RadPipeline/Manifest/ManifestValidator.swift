@@ -122,7 +122,7 @@ public struct ManifestValidator {
                 c.schemaError("step name '\(name)' must match \(TopLevelSchema.namePattern)", k); continue
             }
             if ["teacher", "student"].contains(name) || name.hasPrefix("data.") {
-                c.schemaError("step name '\(name)' is reserved", k); continue
+                c.bag.error("step name '\(name)' is reserved (it names an implicit node)", at: k.location, .reference); continue
             }
             guard v.mappingPairs != nil else { c.schemaError("step '\(name)' must be a mapping with a 'kind', found \(v.kindName)", v); continue }
             guard let kindNode = v["kind"] else { c.schemaError("step '\(name)' has no 'kind' (one of \(kinds.joined(separator: ", ")))", v); continue }

@@ -90,7 +90,7 @@ struct ValueChecker {
             }
         case .list(let element, let allowSingle):
             if let items = node.sequenceItems {
-                let values = items.enumerated().map { check($0.element, element, "\(what)[\($0.offset)]") }
+                let values = items.enumerated().map { check($0.element, element, "item \($0.offset) of \(what)") }
                 return values.contains { $0 == nil } ? nil : .array(values.map { $0! })
             }
             if allowSingle, node.scalarText != nil, let v = check(node, element, what) { return .array([v]) }

@@ -90,7 +90,7 @@ public struct YamlParser {
         func libyamlError(_ p: yaml_parser_t) -> ManifestErrors {
             let problem = p.problem.map { String(cString: $0) } ?? "malformed YAML"
             var message = "invalid YAML: \(problem)"
-            if let ctx = p.context { message += " (\(String(cString: ctx)))" }
+            if let ctx = p.context { message += " (\(String(cString: ctx)) that starts at line \(p.context_mark.line + 1))" }
             return fail(message, loc(p.problem_mark))
         }
 
