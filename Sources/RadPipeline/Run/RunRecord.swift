@@ -28,7 +28,8 @@ public struct RunRecord {
 /// Differences between two key records, as readable paths: `settings.lr.init 0.001 -> 0.002`.
 public enum RecordDiff {
     public static func diff(old: CanonicalValue, new: CanonicalValue, path: String = "") -> [String] {
-        if old == new { return [] }
+        // Equal as canonical text is equal for keys (a record read back from JSON has 10, not 10.0).
+        if old == new || old.canonicalJSON == new.canonicalJSON { return [] }
         if case .object(let a) = old, case .object(let b) = new {
             var out: [String] = []
             for k in Set(a.keys).union(b.keys).sorted() {
