@@ -77,6 +77,10 @@ public final class Runner {
             if !options.force.contains(node.id), let a = try store.get(key: key.key) {
                 flushWarnings()
                 artifacts[node.id] = a
+                // Keep the measured speed of the run that made it (the planner's time estimates use it).
+                if let old = nodeRecords[node.id], old["key"] == .string(key.key) {
+                    entry["seconds"] = old["seconds"]; entry["tokens_per_s"] = old["tokens_per_s"]
+                }
                 finish(.cached, 0); continue
             }
             flushWarnings()
