@@ -15,11 +15,11 @@ import RadPipeline
     @Test func pinnedKeys() throws {
         let k = try Self.keys()
         #expect(k["teacher"]?.key == "9b6d232b0b924ca420fe03c80d459c04596df24503b6a0830dfebee84b983a12")
-        #expect(k["data.train"]?.key == "c387a9c601f1be4f4d1570d831f6e68dffa597eaef034073aef5755eeb2f429a")
+        #expect(k["data.train"]?.key == "72fbb510485b39d58ac858c1a828b079f39c9a792af6781c6000eb66990f1dc3")
         #expect(k["student.init"]?.key == "8bec6d48e831f7fd3218ef643512713027d5aa235ba4a8a414595dc7bd0ff360")
-        #expect(k["align"]?.key == "ddea94fa568fba426752b6aa0e1a02b3c4b24ae6943d3ba62e321f4eb4dc3a01")
-        #expect(k["distill"]?.key == "c79f250efc335ff41a2c63fc5cddbb1521d0a68662bbd4f202948f8b69bc953a")
-        #expect(k["export"]?.key == "3b658df900b630b74f757c9754b6688a6074412be6a893f790719d37e49ecb9e")
+        #expect(k["align"]?.key == "eb0bcc566a894a1b41434b3a8e67ffa642fd94acec6be67243bc303f5c104cd9")
+        #expect(k["distill"]?.key == "aae37b6cf96bcb0960874b12e32e48fcd044de3f494ecd1e3917675b35cc085a")
+        #expect(k["export"]?.key == "bb35d1846e90a409b6b3af9c90dd56a503e742a3126698ff59c96f3915776c0d")
     }
 
     @Test func canonicalRecordText() throws {

@@ -16,6 +16,8 @@ public struct Manifest: Sendable {
         public var field: String?
         public var eosBetweenDocuments: Bool
         public var heldoutFraction: Double
+        /// `all`, `train` or `heldout`: which part of the `heldoutFraction` split this entry reads.
+        public var part: String
         /// Whether tokens must be produced by a tokenizer (text and JSONL) or are already ids (binidx).
         public var needsTokenizer: Bool { kind != .binidx }
         public var settings: [String: CanonicalValue]

@@ -65,13 +65,17 @@ public struct ManifestValidator {
                 continue
             }
             guard let r = c.record(v, kind.fields + TopLevelSchema.dataCommon, what) else { continue }
+            if r["part"] != .string("all"), (r["heldout_fraction"]?.doubleValue ?? 0) == 0 {
+                c.rangeError("\(what) reads part '\(r["part"]!.display)' of a split, but its heldout_fraction is 0", v); continue
+            }
             let raw = r[kind.kind.rawValue]?.arrayValue?.compactMap(\.stringValue) ?? [r[kind.kind.rawValue]?.stringValue].compactMap { $0 }
             // Globs and prefixes are paths: relative to the file that wrote them.
             let at = v[kind.kind.rawValue]!.location
             let paths = raw.map { ManifestPaths.resolve($0, from: at) }
             out.append(Manifest.DataSource(name: name, kind: kind.kind, paths: paths, field: r["field"]?.stringValue,
                                            eosBetweenDocuments: r["eos_between_documents"]?.boolValue ?? true,
-                                           heldoutFraction: r["heldout_fraction"]?.doubleValue ?? 0, settings: r))
+                                           heldoutFraction: r["heldout_fraction"]?.doubleValue ?? 0,
+                                           part: r["part"]?.stringValue ?? "all", settings: r))
         }
         return out
     }

@@ -21,7 +21,9 @@ public enum TopLevelSchema {
     public static let dataCommon: [SettingSpec] = [
         SettingSpec("eos_between_documents", .bool, default: .bool(true), "append the tokenizer's EOS after every document"),
         SettingSpec("heldout_fraction", .number(min: 0, max: 0.5), default: .double(0),
-                    "fraction of documents (every 1/f-th) kept out of training for perplexity"),
+                    "split the documents: every round(1/f)-th document forms the held-out part"),
+        SettingSpec("part", .choice(["all", "train", "heldout"]), default: .string("all"),
+                    "which part of the split this entry reads (train and heldout need heldout_fraction > 0)"),
     ]
     public static let dataKinds: [(kind: Manifest.DataSource.Kind, fields: [SettingSpec])] = [
         (.files, [SettingSpec("files", .list(.string(pattern: nil), allowSingle: true), required: true, "text files (globs), one document each")]),
