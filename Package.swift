@@ -45,10 +45,10 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: commonFlags),
 
-        .testTarget(name: "RadOpsTests", dependencies: ["RadOps"], swiftSettings: commonFlags),
+        .testTarget(name: "RadOpsTests", dependencies: ["RadOps"], exclude: ["Fixtures"], swiftSettings: commonFlags),
         .testTarget(name: "RadModelZooTests", dependencies: ["RadModelZoo", "RadOps"], exclude: ["Fixtures"],
                     swiftSettings: commonFlags),
-        .testTarget(name: "RadPipelineTests", dependencies: ["RadPipeline", "RadModelZoo", "RadOps"],
+        .testTarget(name: "RadPipelineTests", dependencies: ["RadPipeline", "RadModelZoo", "RadOps"], exclude: ["Fixtures"],
                     swiftSettings: commonFlags),
         .testTarget(name: "RadCLITests", dependencies: ["rad", "RadPipeline"], swiftSettings: commonFlags),
     ]

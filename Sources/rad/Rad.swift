@@ -7,6 +7,7 @@ struct Rad: ParsableCommand {
         commandName: "rad",
         abstract: "Convert softmax-attention transformers into RWKV-variant linear-attention models (RADLADS).",
         version: "0.1.0",
-        subcommands: [InspectCommand.self, ScoreCommand.self, GenerateCommand.self, EvalCommand.self,
+        subcommands: [ValidateCommand.self, PlanCommand.self, RunCommand.self, DagCommand.self, CacheCommand.self,
+                      InspectCommand.self, ScoreCommand.self, GenerateCommand.self, EvalCommand.self,
                       ReportCommand.self, BenchCommand.self])
 }

@@ -1,0 +1,96 @@
+/// The executable graph of a manifest: the written steps plus the implicit nodes they need (the teacher
+/// and tokenizer sources, tokenised data, the initialised student), in dependency order.
+public struct StepGraph: Sendable {
+    public struct Node: Sendable {
+        /// `teacher`, `tokenizer`, `data.NAME`, `student.init`, or a step name.
+        public var id: String
+        public var kind: String
+        /// (role, node id): `model`, `teacher`, `tokenizer`, `data`, `models[0]`, ...
+        public var inputs: [(role: String, id: String)]
+        /// Output-affecting settings that enter the key.
+        public var settings: [String: CanonicalValue]
+        /// Source nodes (teacher, tokenizer) are read in place: never executed or stored.
+        public var isSource: Bool
+        public var step: Manifest.Step?
+    }
+
+    public static let implicitKinds = ["load_teacher", "load_tokenizer", "tokenize", "init_student"]
+
+    /// In dependency order (inputs before the nodes that use them), steps in the order written otherwise.
+    public var nodes: [Node]
+
+    public func node(_ id: String) -> Node? { nodes.first { $0.id == id } }
+
+    public init(manifest m: Manifest) {
+        var nodes: [String: Node] = [:]
+        var order: [String] = []
+        func add(_ n: Node) { if nodes[n.id] == nil { nodes[n.id] = n; order.append(n.id) } }
+
+        func teacher() -> String {
+            add(Node(id: "teacher", kind: "load_teacher", inputs: [],
+                     settings: ["source": .string(m.teacher!.source), "format": .string(m.teacher!.format)], isSource: true))
+            return "teacher"
+        }
+        func tokenizer() -> String {
+            let source = m.tokenizer ?? m.teacher!.source
+            add(Node(id: "tokenizer", kind: "load_tokenizer", inputs: [], settings: ["source": .string(source)], isSource: true))
+            return "tokenizer"
+        }
+        func data(_ name: String) -> String {
+            let d = m.dataSource(named: name)!
+            var settings = d.settings
+            settings["kind"] = .string(d.kind.rawValue)
+            settings[d.kind.rawValue] = .array(d.paths.map { .string($0) })
+            add(Node(id: "data.\(name)", kind: "tokenize", inputs: d.needsTokenizer ? [("tokenizer", tokenizer())] : [],
+                     settings: settings, isSource: false))
+            return "data.\(name)"
+        }
+        func student() -> String {
+            let s = m.student!
+            var settings: [String: CanonicalValue] = ["architecture": .string(s.architecture), "options": .object(s.options)]
+            var inputs: [(String, String)] = []
+            if let c = s.checkpoint { settings["checkpoint"] = .string(c) } else { inputs.append(("teacher", teacher())) }
+            add(Node(id: "student.init", kind: "init_student", inputs: inputs, settings: settings, isSource: false))
+            return "student.init"
+        }
+
+        // Steps in an order where every `after`/`models` input comes first (the manifest is validated: no cycles).
+        var placed = Set<String>()
+        var remaining = m.steps
+        while !remaining.isEmpty {
+            let i = remaining.firstIndex { s in ([s.after].compactMap { $0 } + s.models).allSatisfy { $0 == "teacher" || placed.contains($0) } } ?? 0
+            let s = remaining.remove(at: i)
+            var inputs: [(String, String)] = []
+            if s.spec.modelInput != .none { inputs.append(("model", s.after ?? student())) }
+            for (j, model) in s.models.enumerated() { inputs.append(("models[\(j)]", model == "teacher" ? teacher() : model)) }
+            if s.spec.needsTeacher(s.settings) && !s.models.contains("teacher") { inputs.append(("teacher", teacher())) }
+            if let d = GraphChecker.usedData(s) { inputs.append(("data", data(d))) }
+            if s.kind == "evaluate", !(s.settings["tasks"]?.arrayValue ?? []).isEmpty { inputs.append(("tokenizer", tokenizer())) }
+            add(Node(id: s.name, kind: s.kind, inputs: inputs, settings: s.outputSettings, isSource: false, step: s))
+            placed.insert(s.name)
+        }
+        self.nodes = order.map { nodes[$0]! }
+    }
+
+    /// The node and every node that (transitively) consumes it.
+    public func descendants(of id: String) -> Set<String> {
+        var out: Set<String> = [id]
+        for n in nodes where n.inputs.contains(where: { out.contains($0.id) }) { out.insert(n.id) }
+        return out
+    }
+
+    /// The node and everything it (transitively) needs.
+    public func ancestors(of id: String) -> Set<String> {
+        var out: Set<String> = [id]
+        for n in nodes.reversed() where out.contains(n.id) { for i in n.inputs { out.insert(i.id) } }
+        return out
+    }
+}
+
+extension GraphChecker {
+    static func usedData(_ step: Manifest.Step) -> String? {
+        guard step.spec.usesData, let d = step.settings["data"]?.stringValue else { return nil }
+        if step.kind == "evaluate", step.settings["heldout_perplexity"] == .bool(false) { return nil }
+        return d
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// A validated manifest: every value typed, every default filled, every reference checked.
+public struct Manifest: Sendable {
+    public struct Teacher: Sendable {
+        /// Absolute path of a .gguf file or an HF folder.
+        public var source: String
+        public var format: String
+    }
+    public struct DataSource: Sendable {
+        public enum Kind: String, Sendable { case files, jsonl, binidx }
+        public var name: String
+        public var kind: Kind
+        /// Absolute glob patterns (files, jsonl) or the binidx prefix (one entry).
+        public var paths: [String]
+        public var field: String?
+        public var eosBetweenDocuments: Bool
+        public var heldoutFraction: Double
+        /// `all`, `train` or `heldout`: which part of the `heldoutFraction` split this entry reads.
+        public var part: String
+        /// Whether tokens must be produced by a tokenizer (text and JSONL) or are already ids (binidx).
+        public var needsTokenizer: Bool { kind != .binidx }
+        public var settings: [String: CanonicalValue]
+    }
+    public struct Student: Sendable {
+        public var architecture: String
+        /// Every option of the architecture, defaults filled in.
+        public var options: [String: CanonicalValue]
+        /// Start from an existing student (HF folder) instead of transferring the teacher's weights.
+        public var checkpoint: String?
+    }
+    public struct Step: Sendable {
+        public var name: String
+        public var kind: String
+        /// Resolved settings (defaults filled), including cosmetic ones.
+        public var settings: [String: CanonicalValue]
+        public var location: SourceLocation
+        public var spec: StepKindSpec { StepKindCatalog.shared.spec(kind)! }
+        /// The settings that enter the cache key.
+        public var outputSettings: [String: CanonicalValue] {
+            settings.filter { k, _ in k != "after" && k != "models" && (spec.setting(named: k)?.affectsOutput ?? true) }
+        }
+        public var after: String? { settings["after"]?.stringValue }
+        public var models: [String] { settings["models"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+    }
+
+    public var file: String
+    public var name: String
+    public var seed: Int64
+    public var teacher: Teacher?
+    public var tokenizer: String?
+    public var data: [DataSource]
+    public var student: Student?
+    /// In the order they are written.
+    public var steps: [Step]
+    /// The document after `extends`, variables and overrides, as JSON (for run records and model cards).
+    public var resolved: CanonicalValue
+
+    public func step(named name: String) -> Step? { steps.first { $0.name == name } }
+    public func dataSource(named name: String) -> DataSource? { data.first { $0.name == name } }
+}

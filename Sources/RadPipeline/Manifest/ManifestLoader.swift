@@ -1,0 +1,24 @@
+import Foundation
+
+/// The one entry point from a file name to a validated `Manifest`: read, `extends`, `vars`, `-s`
+/// overrides, validation. Failures carry every diagnostic and the texts to render them with.
+public enum ManifestLoader {
+    public struct Failure: Error, CustomStringConvertible {
+        public var diagnostics: [Diagnostic]
+        public var sources: [String: String]
+        /// Compiler-style text: each diagnostic with its source line and a caret.
+        public var rendered: String { DiagnosticRenderer(sources: sources).render(diagnostics) }
+        public var description: String { rendered }
+    }
+
+    public static func load(_ file: String, overrides: [String] = [],
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
+        var source = ManifestSource(environment: environment)
+        do {
+            let root = try source.load(file, overrides: overrides)
+            return try ManifestValidator().validate(root, file: file)
+        } catch let e as ManifestErrors {
+            throw Failure(diagnostics: e.diagnostics, sources: source.texts)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// The sizes the planner needs from a model. The model layer implements `ModelShapeProvider` (reading a
+/// GGUF header or an HF config.json); until one is installed the planner prints `?` for costs.
+public struct ModelShape: Sendable, Hashable {
+    public var parameters: Int64
+    public var layers: Int
+    public var hidden: Int
+    public var vocabulary: Int
+    public init(parameters: Int64, layers: Int, hidden: Int, vocabulary: Int) {
+        self.parameters = parameters; self.layers = layers; self.hidden = hidden; self.vocabulary = vocabulary
+    }
+}
+
+public protocol ModelShapeProvider {
+    /// The teacher's shape, or nil if the provider cannot read that source.
+    func teacherShape(source: String, format: String) throws -> ModelShape?
+    /// The student's shape for an architecture and its resolved options, given the teacher's shape.
+    func studentShape(architecture: String, options: [String: CanonicalValue], teacher: ModelShape) -> ModelShape?
+}
+
+extension ModelShapeProvider {
+    /// Default: the student has about the teacher's parameters (the mixers keep q/k/v/o; LoRAs are small).
+    public func studentShape(architecture: String, options: [String: CanonicalValue], teacher: ModelShape) -> ModelShape? { teacher }
+}
+
+/// The provider the CLI uses; the model layer replaces it at start-up.
+public enum ModelShapes {
+    nonisolated(unsafe) public static var provider: (any ModelShapeProvider)? = nil
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// What `rad run` would do for each node, and why, with the token budget and estimated cost.
+public struct Plan: Sendable {
+    public enum Decision: String, Sendable { case cached, run, resume, source }
+    public struct Entry: Sendable {
+        public var id: String
+        public var kind: String
+        public var key: String
+        public var decision: Decision
+        public var why: [String]
+        public var tokens: Int64?
+        public var optimizerSteps: Int64?
+        public var sequences: Int64?
+        public var flops: Double?
+        public var seconds: Double?
+    }
+    public var manifest: String
+    public var entries: [Entry]
+
+    public var json: CanonicalValue {
+        .object([
+            "manifest": .string(manifest),
+            "steps": .array(entries.map { e in
+                var o: [String: CanonicalValue] = ["id": .string(e.id), "kind": .string(e.kind), "key": .string(e.key),
+                                                   "decision": .string(e.decision.rawValue), "why": .array(e.why.map { .string($0) })]
+                o["tokens"] = e.tokens.map { .int($0) } ?? .null
+                o["optimizer_steps"] = e.optimizerSteps.map { .int($0) } ?? .null
+                o["sequences"] = e.sequences.map { .int($0) } ?? .null
+                o["flops"] = e.flops.map { .double($0) } ?? .null
+                o["seconds"] = e.seconds.map { .double(($0 * 10).rounded() / 10) } ?? .null
+                return .object(o)
+            }),
+        ])
+    }
+
+    public var table: String {
+        var rows = [["step", "kind", "decision", "tokens", "opt steps", "sequences", "FLOPs", "time", "why"]]
+        for e in entries {
+            rows.append([e.id, e.kind, e.decision.rawValue,
+                         e.tokens.map { Units.count($0) } ?? "-", e.optimizerSteps.map { Units.count($0) } ?? "-",
+                         e.sequences.map { Units.count($0) } ?? "-",
+                         e.tokens == nil ? "-" : (e.flops.map { Units.flops($0) } ?? "?"),
+                         e.tokens == nil ? "-" : (e.seconds.map { Units.duration($0) } ?? "?"),
+                         e.why.joined(separator: "; ")])
+        }
+        let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max()! }
+        return rows.map { r in
+            (0..<r.count - 1).map { r[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  " + r.last!
+        }.joined(separator: "\n")
+    }
+}
+
+public struct Planner {
+    /// Sustained training throughput assumed when no run has measured one (GEMM-bound fp32 on two cores
+    /// reaches ~185 GFLOP/s; training loops with their elementwise work reach about half).
+    public static let assumedFlopsPerSecond = 90e9
+
+    public var store: ArtifactStore
+    public var runsRoot: URL
+    public var shapes: (any ModelShapeProvider)?
+    public var fingerprinter = Fingerprinter()
+
+    public init(store: ArtifactStore, runsRoot: URL, shapes: (any ModelShapeProvider)? = ModelShapes.provider) {
+        self.store = store; self.runsRoot = runsRoot; self.shapes = shapes
+    }
+
+    public func plan(_ manifest: Manifest) -> Plan {
+        let graph = StepGraph(manifest: manifest)
+        let keys = CacheKeyDeriver(fingerprinter: fingerprinter).keys(for: graph, seed: manifest.seed)
+        let previous = RunRecord.load(from: RunRecord.directory(for: manifest, runsRoot: runsRoot))
+        var teacherShape: ModelShape?
+        if let t = manifest.teacher { teacherShape = try? shapes?.teacherShape(source: t.source, format: t.format) }
+        let studentShape = teacherShape.flatMap { ts in
+            manifest.student.flatMap { shapes?.studentShape(architecture: $0.architecture, options: $0.options, teacher: ts) } ?? ts
+        }
+        var decisions: [String: Plan.Decision] = [:]
+        var entries: [Plan.Entry] = []
+        for node in graph.nodes {
+            let key = keys[node.id]!
+            var e = Plan.Entry(id: node.id, kind: node.kind, key: key.key, decision: .run, why: [])
+            if node.isSource {
+                e.decision = .source
+                let path = node.settings["source"]?.stringValue ?? ""
+                e.why = [FileManager.default.fileExists(atPath: path) ? "read from \(path)" : "MISSING: \(path)"]
+            } else if store.contains(key: key.key) {
+                e.decision = .cached
+                e.why = ["key \(key.key.prefix(12)) in cache"]
+            } else {
+                e.decision = store.hasCheckpoint(key: key.key) ? .resume : .run
+                if e.decision == .resume { e.why.append("partial checkpoint found") }
+                if let old = previous?.node(node.id)?["record"] {
+                    let d = RecordDiff.diff(old: old, new: key.record)
+                    if d.isEmpty { e.why.append("same key as the last run, but the entry is gone from the cache") }
+                    else {
+                        // Name the upstream node that changed instead of only its key.
+                        e.why += d.map { line in
+                            guard line.hasPrefix("inputs."), let role = line.split(separator: " ").first?.dropFirst(7),
+                                  let input = node.inputs.first(where: { $0.role == role }) else { return line }
+                            return "input \(role) changed (\(input.id) \(decisions[input.id].map { $0 == .cached ? "differs" : "will \($0.rawValue)" } ?? "differs"))"
+                        }
+                    }
+                } else {
+                    e.why.append("no entry")
+                }
+            }
+            decisions[node.id] = e.decision
+            if let step = node.step, step.spec.isTraining {
+                let s = step.settings
+                let tokens = s["tokens"]?.intValue ?? 0, seqLen = s["seq_len"]?.intValue ?? 1, batch = s["batch"]?.intValue ?? 1
+                let steps = (tokens + seqLen * batch - 1) / (seqLen * batch)
+                e.tokens = tokens; e.optimizerSteps = steps; e.sequences = steps * batch
+                if let st = studentShape {
+                    let teacherFwd = step.spec.teacherForwardPerToken(s) * 2 * Double(teacherShape?.parameters ?? 0)
+                    e.flops = (6 * Double(st.parameters) + teacherFwd) * Double(tokens)
+                    if let rate = previous?.node(node.id)?["tokens_per_s"]?.doubleValue, rate > 0 {
+                        e.seconds = Double(tokens) / rate
+                    } else {
+                        e.seconds = e.flops! / Self.assumedFlopsPerSecond
+                    }
+                }
+            }
+            entries.append(e)
+        }
+        return Plan(manifest: manifest.name, entries: entries)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Shows step progress: on a terminal one line redrawn in place (step, tokens, tokens/s, loss, ETA);
+/// otherwise a plain line at most every `plainInterval` seconds. Every update is also appended to
+/// `metrics.jsonl` (rate-limited the same way, plus the last update of each step).
+final class ProgressReporter {
+    let isTerminal: Bool
+    let metrics: FileHandle?
+    let plainInterval: TimeInterval
+    let sink: (String) -> Void
+    var start: [String: Date] = [:]
+    var lastPrint = Date.distantPast
+    var lastLine = ""
+
+    init(isTerminal: Bool, metricsURL: URL?, plainInterval: TimeInterval = 10, sink: @escaping (String) -> Void) {
+        self.isTerminal = isTerminal; self.plainInterval = plainInterval; self.sink = sink
+        if let metricsURL {
+            if !FileManager.default.fileExists(atPath: metricsURL.path) { FileManager.default.createFile(atPath: metricsURL.path, contents: nil) }
+            metrics = try? FileHandle(forWritingTo: metricsURL)
+            _ = try? metrics?.seekToEnd()
+        } else { metrics = nil }
+    }
+
+    deinit { try? metrics?.close() }
+
+    func begin(step: String) { start[step] = Date() }
+
+    func update(step: String, tokens: Int64, total: Int64, loss: Double?, metrics extra: [String: Double]) {
+        let now = Date()
+        let elapsed = now.timeIntervalSince(start[step] ?? now)
+        let rate = elapsed > 0 ? Double(tokens) / elapsed : 0
+        let eta = rate > 0 ? Double(max(0, total - tokens)) / rate : .nan
+        var record: [String: CanonicalValue] = ["step": .string(step), "tokens": .int(tokens), "total": .int(total),
+                                                "elapsed_s": .double((elapsed * 1000).rounded() / 1000),
+                                                "time": .string(ISO8601DateFormatter().string(from: now))]
+        if let loss { record["loss"] = .double(loss) }
+        for (k, v) in extra where v.isFinite { record[k] = .double(v) }
+        let done = tokens >= total
+        let line = Self.format(step: step, tokens: tokens, total: total, rate: rate, loss: loss, eta: eta)
+        if isTerminal {
+            sink("\r\u{1B}[2K" + line + (done ? "\n" : ""))
+        } else if done || now.timeIntervalSince(lastPrint) >= plainInterval {
+            sink(line + "\n"); lastPrint = now
+        }
+        if let metrics {
+            try? metrics.write(contentsOf: Data((CanonicalValue.object(record).canonicalJSON + "\n").utf8))
+        }
+    }
+
+    static func format(step: String, tokens: Int64, total: Int64, rate: Double, loss: Double?, eta: Double) -> String {
+        let frac = total > 0 ? min(1, Double(tokens) / Double(total)) : 1
+        let width = 20
+        let filled = Int(frac * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        var s = "\(step) [\(bar)] \(Units.count(tokens))/\(Units.count(total)) tok  \(Units.count(Int64(rate)))tok/s"
+        if let loss { s += String(format: "  loss %.4f", loss) }
+        s += "  ETA \(eta.isFinite ? Units.duration(eta) : "?")"
+        return s
+    }
+}
+
+/// Human units for counts, bytes and durations.
+public enum Units {
+    public static func count(_ n: Int64) -> String {
+        let a = Double(n)
+        if abs(a) >= 1e12 { return String(format: "%.1fT", a / 1e12) }
+        if abs(a) >= 1e9 { return String(format: "%.1fG", a / 1e9) }
+        if abs(a) >= 1e6 { return String(format: "%.1fM", a / 1e6) }
+        if abs(a) >= 1e4 { return String(format: "%.1fk", a / 1e3) }
+        return String(n)
+    }
+    public static func bytes(_ n: Int64) -> String {
+        let a = Double(n)
+        if a >= 1073741824 { return String(format: "%.1f GiB", a / Double(1 << 30)) }
+        if a >= 1048576 { return String(format: "%.1f MiB", a / Double(1 << 20)) }
+        if a >= 1024 { return String(format: "%.1f KiB", a / Double(1 << 10)) }
+        return "\(n) B"
+    }
+    public static func duration(_ s: Double) -> String {
+        if s < 60 { return String(format: "%.0fs", s) }
+        if s < 3600 { return String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60) }
+        if s < 86400 * 3 { return String(format: "%dh%02dm", Int(s) / 3600, (Int(s) % 3600) / 60) }
+        return String(format: "%.1f days", s / 86400)
+    }
+    public static func flops(_ f: Double) -> String {
+        if f >= 1e18 { return String(format: "%.2f EFLOP", f / 1e18) }
+        if f >= 1e15 { return String(format: "%.2f PFLOP", f / 1e15) }
+        if f >= 1e12 { return String(format: "%.2f TFLOP", f / 1e12) }
+        return String(format: "%.2f GFLOP", f / 1e9)
+    }
+}

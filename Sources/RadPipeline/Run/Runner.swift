@@ -1,0 +1,140 @@
+import Foundation
+
+/// Executes a manifest's graph: every node that is not cached, in dependency order.
+public final class Runner {
+    public struct Options {
+        public var until: String?
+        public var force: Set<String> = []
+        public var runsRoot: URL
+        public var isTerminal: Bool
+        /// Where progress and notices go (stderr in the CLI).
+        public var output: (String) -> Void
+        public init(until: String? = nil, force: Set<String> = [], runsRoot: URL, isTerminal: Bool = false,
+                    output: @escaping (String) -> Void = { _ in }) {
+            self.until = until; self.force = force; self.runsRoot = runsRoot; self.isTerminal = isTerminal; self.output = output
+        }
+    }
+
+    public enum NodeOutcome: String, Sendable { case cached, ran, failed, skipped, source }
+
+    public struct Summary {
+        public var outcomes: [(id: String, outcome: NodeOutcome, seconds: Double)]
+        public var runDirectory: URL
+        public func outcome(_ id: String) -> NodeOutcome? { outcomes.first { $0.id == id }?.outcome }
+        public var ran: [String] { outcomes.filter { $0.outcome == .ran }.map(\.id) }
+        public var cached: [String] { outcomes.filter { $0.outcome == .cached }.map(\.id) }
+    }
+
+    public let manifest: Manifest
+    public let store: ArtifactStore
+    public let registry: ExecutorRegistry
+    public let options: Options
+    public let fingerprinter = Fingerprinter()
+
+    public init(manifest: Manifest, store: ArtifactStore, registry: ExecutorRegistry, options: Options) {
+        self.manifest = manifest; self.store = store; self.registry = registry; self.options = options
+    }
+
+    public func run() throws -> Summary {
+        let graph = StepGraph(manifest: manifest)
+        for id in [options.until].compactMap({ $0 }) + options.force.sorted() where graph.node(id) == nil {
+            throw RunInputError("no step '\(id)' in \(manifest.file)\(Suggestions.didYouMean(id, graph.nodes.map(\.id)))")
+        }
+        let keys = CacheKeyDeriver(fingerprinter: fingerprinter).keys(for: graph, seed: manifest.seed)
+        let targets = options.until.map { graph.ancestors(of: $0) } ?? Set(graph.nodes.map(\.id))
+        let runDir = RunRecord.directory(for: manifest, runsRoot: options.runsRoot)
+        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+        let previous = RunRecord.load(from: runDir)
+        let progress = ProgressReporter(isTerminal: options.isTerminal, metricsURL: runDir.appendingPathComponent("metrics.jsonl"),
+                                        sink: options.output)
+        let started = Date()
+        var outcomes: [(String, NodeOutcome, Double)] = []
+        var nodeRecords: [String: CanonicalValue] = previous?.value["nodes"]?.objectValue ?? [:]
+        var artifacts: [String: Artifact] = [:]
+        var failure: Error?
+
+        // Runs hold the cache's use lock shared, so `rad cache gc` cannot delete entries under them.
+        let useLock = try FileLock(path: store.useLockPath, mode: .shared)
+        defer { withExtendedLifetime(useLock) {} }
+
+        for node in graph.nodes {
+            let key = keys[node.id]!
+            var entry: [String: CanonicalValue] = ["kind": .string(node.kind), "key": .string(key.key), "record": key.record]
+            func finish(_ o: NodeOutcome, _ seconds: Double) {
+                outcomes.append((node.id, o, seconds))
+                entry["status"] = .string(o.rawValue)
+                if o != .skipped { nodeRecords[node.id] = .object(entry) }
+            }
+            if node.isSource {
+                let path = node.settings["source"]?.stringValue ?? ""
+                if targets.contains(node.id), failure == nil, !FileManager.default.fileExists(atPath: path) {
+                    failure = StepFailure("\(node.id) source '\(path)' does not exist (fetch it, or fix '\(node.id == "teacher" ? "teacher.source" : "tokenizer.source")')")
+                    finish(.failed, 0); continue
+                }
+                finish(.source, 0); continue
+            }
+            guard targets.contains(node.id), failure == nil else { finish(.skipped, 0); continue }
+            if !options.force.contains(node.id), let a = try store.get(key: key.key) {
+                flushWarnings()
+                artifacts[node.id] = a
+                // Keep the measured speed of the run that made it (the planner's time estimates use it).
+                if let old = nodeRecords[node.id], old["key"] == .string(key.key) {
+                    entry["seconds"] = old["seconds"]; entry["tokens_per_s"] = old["tokens_per_s"]
+                }
+                finish(.cached, 0); continue
+            }
+            flushWarnings()
+            guard let executor = registry.executor(for: node.kind) else {
+                failure = StepFailure("step '\(node.id)' (kind \(node.kind)) cannot run: this build has no implementation of '\(node.kind)' yet")
+                finish(.failed, 0); continue
+            }
+            var inputs: [String: Artifact] = [:]
+            for (role, id) in node.inputs where artifacts[id] != nil { inputs[role] = artifacts[id] }
+            let work = store.root.appendingPathComponent("tmp").appendingPathComponent("work-\(key.key.prefix(16))-\(getpid())")
+            try? FileManager.default.removeItem(at: work)
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: work) }
+            let ctx = StepContext(manifest: manifest, node: node, key: key, inputs: inputs, store: store,
+                                  runDirectory: runDir, workDirectory: work, progress: progress)
+            progress.begin(step: node.id)
+            if !options.isTerminal { options.output("running \(node.id) (\(node.kind))\n") }
+            let t0 = Date()
+            do {
+                let out = try executor.execute(ctx)
+                var meta = out.meta
+                if case .object(var m) = meta { m["record"] = key.record; m["node"] = .string(node.id); meta = .object(m) }
+                artifacts[node.id] = try store.put(key: key.key, kind: node.kind, tensors: out.tensors, files: out.files, meta: meta)
+                try? store.removeCheckpoint(key: key.key)
+                let dt = Date().timeIntervalSince(t0)
+                entry["seconds"] = .double((dt * 1000).rounded() / 1000)
+                if let tokens = node.settings["tokens"]?.intValue, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
+                finish(.ran, dt)
+            } catch {
+                failure = StepFailure("step '\(node.id)' (\(node.kind)) failed: \(error)")
+                finish(.failed, Date().timeIntervalSince(t0))
+            }
+        }
+        let record = CanonicalValue.object([
+            "manifest": .string(manifest.name), "file": .string(manifest.file), "resolved": manifest.resolved,
+            "seed": .int(manifest.seed), "engine": .string(RadVersion.engine), "numerics": .int(Int64(RadVersion.numericsVersion)),
+            "started": .string(ISO8601DateFormatter().string(from: started)),
+            "finished": .string(ISO8601DateFormatter().string(from: Date())),
+            "status": .string(failure == nil ? "ok" : "failed"),
+            "nodes": .object(nodeRecords),
+        ])
+        try RunRecord(value: record).save(to: runDir)
+        if let failure { throw failure }
+        return Summary(outcomes: outcomes.map { ($0.0, $0.1, $0.2) }, runDirectory: runDir)
+    }
+
+    func flushWarnings() {
+        for w in store.warnings where !reported.contains(w) { reported.insert(w); options.output("warning: \(w)\n") }
+    }
+    private var reported = Set<String>()
+}
+
+/// A problem with the command line of a run (exit code 2, like an invalid manifest).
+public struct RunInputError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// What a step produced: tensors (stored as a zstd bundle), files, and metadata (final loss, metrics).
+public struct StepOutput {
+    public var tensors: [String: Tensor]
+    public var files: [String: URL]
+    public var meta: CanonicalValue
+    public init(tensors: [String: Tensor] = [:], files: [String: URL] = [:], meta: CanonicalValue = .object([:])) {
+        self.tensors = tensors; self.files = files; self.meta = meta
+    }
+}
+
+/// Runs one kind of node. The engine's kinds (`align_hidden_states`, `distill_logits`, `finetune`,
+/// `export_hf`, `evaluate`, and the implicit `tokenize`, `init_student`) are implemented by the protocol
+/// layer and registered in an `ExecutorRegistry`; tests register their own kinds.
+public protocol StepExecutor {
+    func execute(_ context: StepContext) throws -> StepOutput
+}
+
+/// A step failure with a message for the user.
+public struct StepFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Executors by node kind.
+public struct ExecutorRegistry {
+    private var executors: [String: any StepExecutor] = [:]
+    public init() {}
+    public mutating func register(_ kind: String, _ executor: any StepExecutor) { executors[kind] = executor }
+    public func executor(for kind: String) -> (any StepExecutor)? { executors[kind] }
+    public var kinds: [String] { executors.keys.sorted() }
+
+    /// The executors of the engine's own kinds: the RADLADS protocol steps (`ProtocolSteps`).
+    public static var engine: ExecutorRegistry = {
+        var registry = ExecutorRegistry()
+        ProtocolSteps.register(into: &registry)
+        return registry
+    }()
+}
+
+/// Everything a step sees while it runs.
+public final class StepContext {
+    public let manifest: Manifest
+    public let node: StepGraph.Node
+    public let key: CacheKey
+    /// Input artifacts by role (`model`, `data`, `models[0]`, ...). Source inputs (teacher, tokenizer)
+    /// are not artifacts: read them from `manifest.teacher` / `sourcePath(role:)`.
+    public let inputs: [String: Artifact]
+    public let store: ArtifactStore
+    public let runDirectory: URL
+    /// A scratch folder for files the step wants to return in its output.
+    public let workDirectory: URL
+    let progress: ProgressReporter
+
+    init(manifest: Manifest, node: StepGraph.Node, key: CacheKey, inputs: [String: Artifact], store: ArtifactStore,
+         runDirectory: URL, workDirectory: URL, progress: ProgressReporter) {
+        self.manifest = manifest; self.node = node; self.key = key; self.inputs = inputs; self.store = store
+        self.runDirectory = runDirectory; self.workDirectory = workDirectory; self.progress = progress
+    }
+
+    public var seed: Int64 { manifest.seed }
+    /// All resolved settings of the step, cosmetic ones included (`log_every`, `to`, ...).
+    public var settings: [String: CanonicalValue] { node.step?.settings ?? node.settings }
+    /// The path of a source input (`teacher`, `tokenizer`).
+    public func sourcePath(role: String) -> String? {
+        switch role {
+        case "teacher": return manifest.teacher?.source
+        case "tokenizer": return manifest.tokenizer ?? manifest.teacher?.source
+        default: return nil
+        }
+    }
+
+    /// Reports progress: tokens done so far (of `total`), the current loss, other scalar metrics. Drawn on
+    /// the terminal and appended to `metrics.jsonl`.
+    public func report(tokens: Int64, of total: Int64, loss: Double?, metrics: [String: Double] = [:]) {
+        progress.update(step: node.id, tokens: tokens, total: total, loss: loss, metrics: metrics)
+    }
+
+    /// Saves a resumable checkpoint (replacing the previous one). `meta` should say where to resume
+    /// (tokens done, optimizer step, RNG state).
+    public func saveCheckpoint(tensors: [String: Tensor], files: [String: URL] = [:], meta: CanonicalValue) throws {
+        try store.putCheckpoint(key: key.key, kind: node.kind, tensors: tensors, files: files, meta: meta)
+    }
+
+    /// The last checkpoint of this exact step (same key), if a previous run stopped part-way.
+    public func resumeCheckpoint() throws -> Artifact? { try store.checkpoint(key: key.key) }
+}

@@ -1,0 +1,36 @@
+/// The top-level keys of a manifest and the fixed records under them. `data`, `student` and `steps` have
+/// shapes that depend on a value inside them (source kind, architecture, step kind) and are checked by
+/// `ManifestValidator` from the catalogs; the JSON Schema generator renders them from the same tables.
+public enum TopLevelSchema {
+    public static let namePattern = "^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+    public static let teacher: [SettingSpec] = [
+        SettingSpec("source", .path, required: true, "a .gguf file or a Hugging Face folder (config.json, *.safetensors, tokenizer.json)"),
+        SettingSpec("format", .choice(["auto", "gguf", "hf"]), default: .string("auto"), "how to read the source (auto: by extension)"),
+    ]
+    public static let tokenizer: [SettingSpec] = [
+        SettingSpec("source", .path, required: true, "a tokenizer.json file, a .gguf file or an HF folder"),
+    ]
+    public static let student: [SettingSpec] = [
+        SettingSpec("architecture", .choice(ArchitectureCatalog.names), required: true, "the student architecture"),
+        SettingSpec("checkpoint", .path, "start from this HF folder instead of transferring the teacher's weights"),
+        // `options` is checked against the architecture's option table.
+    ]
+
+    /// Settings common to every data source; each source kind adds its own key (see `dataKinds`).
+    public static let dataCommon: [SettingSpec] = [
+        SettingSpec("eos_between_documents", .bool, default: .bool(true), "append the tokenizer's EOS after every document"),
+        SettingSpec("heldout_fraction", .number(min: 0, max: 0.5), default: .double(0),
+                    "split the documents: every round(1/f)-th document forms the held-out part"),
+        SettingSpec("part", .choice(["all", "train", "heldout"]), default: .string("all"),
+                    "which part of the split this entry reads (train and heldout need heldout_fraction > 0)"),
+    ]
+    public static let dataKinds: [(kind: Manifest.DataSource.Kind, fields: [SettingSpec])] = [
+        (.files, [SettingSpec("files", .list(.string(pattern: nil), allowSingle: true), required: true, "text files (globs), one document each")]),
+        (.jsonl, [SettingSpec("jsonl", .list(.string(pattern: nil), allowSingle: true), required: true, "JSON-lines files (globs), one document per line"),
+                  SettingSpec("field", .string(pattern: nil), default: .string("text"), "the key holding each document's text")]),
+        (.binidx, [SettingSpec("binidx", .string(pattern: nil), required: true, "Megatron token files: the prefix of PREFIX.bin and PREFIX.idx")]),
+    ]
+
+    public static let keys = ["name", "seed", "extends", "vars", "teacher", "tokenizer", "data", "student", "steps"]
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import RadPipeline
+
+/// Options every manifest verb shares.
+struct ManifestOptions: ParsableArguments {
+    @Argument(help: "The manifest (YAML).")
+    var manifest: String
+
+    @Option(name: .customShort("s"), help: ArgumentHelp("Override a value: -s steps.distill.lr=2e-5 (repeatable).", valueName: "path=value"))
+    var set: [String] = []
+
+    func load() throws -> Manifest { try ManifestLoader.load(manifest, overrides: set) }
+}
+
+struct CacheOptions: ParsableArguments {
+    @Option(name: .customLong("cache"), help: "Artifact cache folder (default: $RAD_CACHE or ./.rad).")
+    var cache: String?
+
+    @Option(name: .customLong("runs"), help: "Folder of run records (default: ./runs).")
+    var runs: String = "runs"
+
+    func store() throws -> ArtifactStore { try ArtifactStore(root: ArtifactStore.defaultRoot(option: cache)) }
+    var runsRoot: URL { URL(fileURLWithPath: runs) }
+}
+
+enum Terminal {
+    static func err(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+}
+
+/// Maps library errors to messages and exit codes: 2 for invalid input (manifest, overrides, step
+/// names), 1 for a failure while running. Never a stack trace.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() }
+    catch let e as ExitCode { throw e }
+    catch let f as ManifestLoader.Failure {
+        Terminal.err(f.rendered + "\n")
+        let n = f.diagnostics.count
+        Terminal.err("\(n) error\(n == 1 ? "" : "s")\n")
+        throw ExitCode(2)
+    } catch let e as RunInputError {
+        Terminal.err("error: \(e.description)\n"); throw ExitCode(2)
+    } catch {
+        Terminal.err("error: \(error)\n"); throw ExitCode(1)
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import RadPipeline
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the steps of a manifest that are not cached, in dependency order.")
+
+    @OptionGroup var manifest: ManifestOptions
+    @OptionGroup var cache: CacheOptions
+    @Option(help: "Stop after this step (runs only what it needs).")
+    var until: String?
+    @Option(help: "Recompute this step even if cached (repeatable).")
+    var force: [String] = []
+
+    func run() throws {
+        try reportingErrors {
+            let m = try manifest.load()
+            let store = try cache.store()
+            let runner = Runner(manifest: m, store: store, registry: ExecutorRegistry.engine,
+                                options: .init(until: until, force: Set(force), runsRoot: cache.runsRoot,
+                                               isTerminal: Terminal.stderrIsTerminal, output: Terminal.err))
+            let summary = try runner.run()
+            for o in summary.outcomes where o.outcome == .ran || o.outcome == .cached {
+                print("\(o.id): \(o.outcome.rawValue)\(o.outcome == .ran ? String(format: " (%.1fs)", o.seconds) : "")")
+            }
+            print("run record: \(summary.runDirectory.appendingPathComponent(RunRecord.fileName).path)")
+        }
+    }
+}
