@@ -152,6 +152,41 @@ public enum KernelBench {
         return rows
     }
 
+    /// Composite ops of the teacher and the distillation loss: causal GQA attention (SmolLM2: 9 query
+    /// heads, 3 kv heads, N = 64, 4 × 512 tokens) against its two GEMMs per head called raw (the ratio is
+    /// what the softmax and the op cost on top), and the chunked KL loss over [2048, 49152] logits
+    /// against memcpy (it must read both logit tensors).
+    public static func composite(_ o: Options) -> [BenchRow] {
+        var rows: [BenchRow] = []
+        let (b, t, h, kvh, n) = (max(1, o.tokens / 512), min(512, o.tokens), 9, 3, 64)
+        let q = random([b, t, h, n], seed: 7), k = random([b, t, kvh, n], seed: 8), v = random([b, t, kvh, n], seed: 9)
+        let p = Tensor(zeros: [t, t]), out = Tensor(zeros: [b, t, h, n])
+        let flops = Double(b * h) * 2 * 2 * Double(t * t * n)
+        let (ta, tr) = medianTimes(reps: o.repetitions, { _ = causalAttention(q: q, k: k, v: v, scale: 0.125) }, {
+            for bi in 0..<b {
+                for hi in 0..<h {
+                    let qo = bi * t * h * n + hi * n, ko = bi * t * kvh * n + (hi / 3) * n
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(n), 0.125, q.data + qo,
+                                Int32(h * n), k.data + ko, Int32(kvh * n), 0, p.data, Int32(t))
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(n), Int32(t), 1, p.data, Int32(t),
+                                v.data + ko, Int32(kvh * n), 0, out.data + qo, Int32(h * n))
+                }
+            }
+        })
+        rows.append(BenchRow(group: "composite", name: "causalAttention forward", shape: "B\(b) T\(t) H\(h)/\(kvh) N\(n)",
+                             unit: "GFLOP/s", ours: flops / ta * 1e-9, reference: flops / tr * 1e-9,
+                             referenceName: "its 2 sgemm per head"))
+        let rowsKL = o.tokens, vocab = o.layers.last?.outDim ?? 49152
+        let teacher = random([rowsKL, vocab], seed: 10), student = random([rowsKL, vocab], seed: 11)
+        let bytes = Double(rowsKL * vocab * 4)
+        let (tk, tm) = medianTimes(reps: o.repetitions, {
+            _ = klDivergence(teacherLogits: teacher, studentLogits: student)
+        }, { memcpy(student.data, teacher.data, rowsKL * vocab * 4) })
+        rows.append(BenchRow(group: "composite", name: "klDivergence forward", shape: "\(rowsKL)x\(vocab)", unit: "GB/s",
+                             ours: 2 * bytes / tk * 1e-9, reference: 2 * bytes / tm * 1e-9, referenceName: "memcpy"))
+        return rows
+    }
+
     /// Markdown table of `rows`.
     public static func table(_ rows: [BenchRow]) -> String {
         var s = "| op | shape | ours | reference | ratio |\n|---|---|---:|---:|---:|\n"

@@ -25,11 +25,11 @@ public enum LossKernels {
         return Double(m) + Foundation.log(total)
     }
 
-    /// Runs `body` over row ranges with a scratch block per call.
+    /// Runs `body` over row ranges with a scratch of 3 blocks per call.
     @inline(__always)
     static func rowsWithScratch(_ rows: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         Parallel.forRanges(rows, minPerThread: minRowsPerThread) { range in
-            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: block)
+            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: 3 * block)
             defer { tmp.deallocate() }
             body(range, tmp)
         }
@@ -99,18 +99,27 @@ public enum LossKernels {
             let hi = min(rows, lo + chunk)
             rowsWithScratch(hi - lo) { range, tmp in
                 for r in (lo + range.lowerBound)..<(lo + range.upperBound) {
+                    // One exp pass over both rows: with the row maxima mT, mS,
+                    //   KL_row = Σ e^{t−mT}(t − s) / Σ e^{t−mT} + lse(S) − lse(T).
                     let tr = teacher + r * v, sr = student + r * v
-                    let lt = logSumExp(tr, v, tmp: tmp), ls = logSumExp(sr, v, tmp: tmp)
-                    lseTeacher[r] = Float(lt); lseStudent[r] = Float(ls)
-                    let ltf = Float(lt), diff = Float(ls - lt)
-                    var acc = 0.0
+                    let mT = VectorReduce.max(tr, v), mS = VectorReduce.max(sr, v)
+                    let eT = tmp, eS = tmp + block, w = tmp + 2 * block
+                    var sumT = 0.0, sumS = 0.0, weighted = 0.0
                     var j = 0
                     while j < v {
                         let len = min(block, v - j), ts = tr + j, ss = sr + j
-                        for i in 0..<len { tmp[i] = FastMath.exp(ts[i] - ltf) * (ts[i] - ss[i] + diff) }
-                        acc += Double(VectorReduce.sum(tmp, len))
+                        for i in 0..<len {
+                            let et = FastMath.exp(ts[i] - mT)
+                            eT[i] = et; eS[i] = FastMath.exp(ss[i] - mS); w[i] = et * (ts[i] - ss[i])
+                        }
+                        sumT += Double(VectorReduce.sum(eT, len))
+                        sumS += Double(VectorReduce.sum(eS, len))
+                        weighted += Double(VectorReduce.sum(w, len))
                         j += len
                     }
+                    let lt = Double(mT) + Foundation.log(sumT), ls = Double(mS) + Foundation.log(sumS)
+                    lseTeacher[r] = Float(lt); lseStudent[r] = Float(ls)
+                    let acc = weighted / sumT + ls - lt
                     perRow[r] = acc
                 }
             }

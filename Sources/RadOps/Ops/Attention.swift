@@ -63,6 +63,7 @@ public final class KVCache {
 public func attentionStep(q: Tensor, cache: KVCache, scale: Float) -> Tensor {
     let kvh = cache.k.shape[1], n = cache.k.shape[2]
     let tn = cache.length - cache.lastStart
+    precondition(tn > 0, "attentionStep: no new tokens in the cache (call cache.append first)")
     precondition(q.lastDim == n && q.count % (n * tn) == 0 && (q.count / (n * tn)) % kvh == 0,
                  "attentionStep: q \(q.shape) does not fit \(tn) new tokens of a cache with \(kvh) kv heads of \(n)")
     let h = q.count / (n * tn)

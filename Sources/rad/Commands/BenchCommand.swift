@@ -17,9 +17,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Tokens per GEMM (rows of x); the teacher trains on 4 × 512.")
     var tokens = 2048
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case all, gemm, bandwidth }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case all, gemm, bandwidth, composite }
 
-    @Option(help: "Which measurements: all, gemm or bandwidth.")
+    @Option(help: "Which measurements: all, gemm, bandwidth or composite.")
     var only: Suite = .all
 
     @Flag(help: "Print JSON instead of a table.")
@@ -36,8 +36,9 @@ struct BenchCommand: ParsableCommand {
         var options = KernelBench.Options()
         options.repetitions = repetitions
         options.tokens = tokens
-        let rows = (only == .bandwidth ? [] : KernelBench.gemm(options))
-            + (only == .gemm ? [] : KernelBench.bandwidth(options))
+        let rows = (only == .all || only == .gemm ? KernelBench.gemm(options) : [])
+            + (only == .all || only == .bandwidth ? KernelBench.bandwidth(options) : [])
+            + (only == .all || only == .composite ? KernelBench.composite(options) : [])
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
