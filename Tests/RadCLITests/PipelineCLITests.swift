@@ -95,3 +95,13 @@ import Testing
         #expect(gc.status == 0 && gc.stdout.contains("would free 0 B"), "\(gc.stdout)\(gc.stderr)")
     }
 }
+
+@Suite struct UsageExitCodeTests {
+    @Test func badCommandLineIsInvalidInput() throws {
+        let r = try RadProcess.run(["validate", "--no-such-flag", "x.yaml"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--no-such-flag"))
+        let h = try RadProcess.run(["plan", "--help"])
+        #expect(h.status == 0 && h.stdout.contains("--json"))
+    }
+}

@@ -33,10 +33,11 @@ import RadPipeline
         }
 
         @discardableResult
-        func run(_ counter: TestSteps.Counter, until: String? = nil, force: Set<String> = [], log: ((String) -> Void)? = nil) throws -> Runner.Summary {
+        func run(_ counter: TestSteps.Counter, until: String? = nil, force: Set<String> = [], terminal: Bool = false,
+                 log: ((String) -> Void)? = nil) throws -> Runner.Summary {
             let m = try ManifestLoader.load(file)
             return try Runner(manifest: m, store: store, registry: TestSteps.registry(counter),
-                              options: .init(until: until, force: force, runsRoot: runs, output: log ?? { _ in })).run()
+                              options: .init(until: until, force: force, runsRoot: runs, isTerminal: terminal, output: log ?? { _ in })).run()
         }
 
         func plan() throws -> Plan { Planner(store: store, runsRoot: runs, shapes: nil).plan(try ManifestLoader.load(file)) }
@@ -53,10 +54,11 @@ import RadPipeline
         let first = TestSteps.Counter()
         let s1 = try f.run(first)
         #expect(Set(s1.ran) == ["a", "b", "c", "d"])
+        #expect(first.count("materialize:b") == 1)
         #expect(try f.value("c") == [13, 13, 13] && f.value("d") == [7, 7, 7])
         let second = TestSteps.Counter()
         let s2 = try f.run(second)
-        #expect(second.ran.isEmpty && Set(s2.cached) == ["a", "b", "c", "d"])
+        #expect(second.ran == ["materialize:b", "materialize:c", "materialize:d"] && Set(s2.cached) == ["a", "b", "c", "d"])
         #expect(try f.plan().entries.allSatisfy { $0.decision == .cached })
     }
 
@@ -72,7 +74,7 @@ import RadPipeline
         #expect(plan.entries.first { $0.id == "a" }?.decision == .cached && plan.entries.first { $0.id == "d" }?.decision == .cached)
         let counter = TestSteps.Counter()
         try f.run(counter)
-        #expect(counter.ran == ["b", "c"])
+        #expect(counter.executed == ["b", "c"])
         #expect(try f.value("c") == [16, 16, 16])
     }
 
@@ -82,7 +84,7 @@ import RadPipeline
         try f.edit("value: 2, size: 3 }", "value: 2, size: 3, log_every: 50 }")
         let counter = TestSteps.Counter()
         try f.run(counter)
-        #expect(counter.ran.isEmpty)
+        #expect(counter.ran == ["materialize:b", "materialize:c", "materialize:d"]) // cached, but materialised again
     }
 
     @Test func aCorruptEntryIsRecomputed() throws {
@@ -97,7 +99,7 @@ import RadPipeline
         var log = ""
         let counter = TestSteps.Counter()
         try f.run(counter, log: { log += $0 })
-        #expect(counter.ran == ["b"]) // c's key is unchanged, so c stays cached
+        #expect(counter.executed == ["b"]) // c's key is unchanged, so c stays cached
         #expect(log.contains("warning: artifact") && log.contains("corrupt"))
         #expect(try f.value("c") == [13, 13, 13])
     }
@@ -106,10 +108,10 @@ import RadPipeline
         let f = try Fixture(); defer { f.dir.cleanup() }
         let c1 = TestSteps.Counter()
         let s = try f.run(c1, until: "b")
-        #expect(c1.ran == ["a", "b"] && s.outcome("c") == .skipped)
+        #expect(c1.executed == ["a", "b"] && s.outcome("c") == .skipped)
         let c2 = TestSteps.Counter()
         try f.run(c2, force: ["a"])
-        #expect(c2.ran == ["a", "c", "d"])
+        #expect(c2.executed == ["a", "c", "d"])
         #expect(throws: RunInputError.self) { try f.run(TestSteps.Counter(), until: "nope") }
     }
 
@@ -129,6 +131,20 @@ import RadPipeline
         #expect(a.meta["resumed_from"] == .int(2))
         #expect(try f.value("c") == [13, 13, 13]) // equals an uninterrupted run
         #expect(!f.store.hasCheckpoint(key: key))
+    }
+
+    @Test func progressOnATerminalAndInPlainLogs() throws {
+        let f = try Fixture(); defer { f.dir.cleanup() }
+        var tty = ""
+        try f.run(TestSteps.Counter(), until: "a", terminal: true, log: { tty += $0 })
+        // Redrawn in place: erase the line, then step, bar, tokens, rate, loss, ETA; a newline when done.
+        #expect(tty.hasPrefix("\r\u{1B}[2Ka [##########..........] 500/1000 tok  "))
+        #expect(tty.contains("loss 1.0000  ETA ") && tty.contains("\r\u{1B}[2Ka [####################] 1000/1000 tok") && tty.hasSuffix("\n"))
+        var plain = ""
+        try f.run(TestSteps.Counter(), force: ["b"], log: { plain += $0 })
+        #expect(!plain.contains("\u{1B}"))
+        #expect(plain.hasPrefix("running b (test_add)\nb [#####...............] 1/4 tok"))
+        #expect(plain.contains("b [####################] 4/4 tok"))
     }
 
     @Test func runRecordAndMetrics() throws {

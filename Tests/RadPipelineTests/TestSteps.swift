@@ -35,6 +35,8 @@ enum TestSteps {
         func bump(_ s: String) { lock.lock(); counts[s, default: 0] += 1; lock.unlock() }
         func count(_ s: String) -> Int { lock.lock(); defer { lock.unlock() }; return counts[s] ?? 0 }
         var ran: Set<String> { lock.lock(); defer { lock.unlock() }; return Set(counts.keys) }
+        /// Executions only (without `materialize:` calls).
+        var executed: Set<String> { ran.filter { !$0.hasPrefix("materialize:") } }
     }
 
     struct Source: StepExecutor {
@@ -73,6 +75,11 @@ enum TestSteps {
                 }
             }
             return StepOutput(tensors: ["w": w], meta: .object(["resumed_from": .int(Int64(start))]))
+        }
+
+        /// Records that the artifact was materialised (the hook export uses for its cosmetic `to:`).
+        func materialize(_ c: StepContext, artifact: Artifact) throws {
+            counter.bump("materialize:" + c.node.id)
         }
     }
 

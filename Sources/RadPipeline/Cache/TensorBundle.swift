@@ -41,7 +41,7 @@ public enum TensorBundle {
         var hl = UInt64(h.count).littleEndian
         out.append(Data(bytes: &hl, count: 8))
         out.append(h)
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw Failure(description: "cannot create \(url.path)") }
         let fh = try FileHandle(forWritingTo: url)
         defer { try? fh.close() }
         try fh.write(contentsOf: out)

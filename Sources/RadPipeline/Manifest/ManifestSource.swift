@@ -98,8 +98,15 @@ public struct ManifestSource {
         if let v = root["vars"] {
             if let pairs = v.mappingPairs {
                 for (k, value) in pairs {
+                    // A broken variable is reported once, at its definition; its uses are left as written.
+                    let poisoned = YamlNode(.sequence([]), at: value.location)
                     guard value.scalarText != nil else {
-                        bag.error("variable '\(k.scalarText ?? "")' must be a scalar, found \(value.kindName)", at: value.location, .schema); continue
+                        bag.error("variable '\(k.scalarText ?? "")' must be a scalar, found \(value.kindName)", at: value.location, .schema)
+                        vars[k.scalarText ?? ""] = poisoned; continue
+                    }
+                    if case .scalar(let t, let plain) = value.value, ScalarValue.resolve(t, plain: plain) == .null {
+                        bag.error("variable '\(k.scalarText ?? "")' has no value", at: value.location, .schema)
+                        vars[k.scalarText ?? ""] = poisoned; continue
                     }
                     // Later variables may use earlier ones.
                     vars[k.scalarText ?? ""] = substitute(value, vars: vars, bag: bag)
@@ -148,7 +155,8 @@ public struct ManifestSource {
                 }
                 value = v
                 whole = YamlNode(.scalar(v, plain: false), at: node.location)
-            } else if let v = vars[name], let t = v.scalarText {
+            } else if let v = vars[name] {
+                guard let t = v.scalarText else { return node } // a broken variable, already reported
                 value = t
                 whole = v
             } else {

@@ -15,7 +15,7 @@ final class ProgressReporter {
     init(isTerminal: Bool, metricsURL: URL?, plainInterval: TimeInterval = 10, sink: @escaping (String) -> Void) {
         self.isTerminal = isTerminal; self.plainInterval = plainInterval; self.sink = sink
         if let metricsURL {
-            if !FileManager.default.fileExists(atPath: metricsURL.path) { FileManager.default.createFile(atPath: metricsURL.path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: metricsURL.path) { _ = FileManager.default.createFile(atPath: metricsURL.path, contents: nil) }
             metrics = try? FileHandle(forWritingTo: metricsURL)
             _ = try? metrics?.seekToEnd()
         } else { metrics = nil }

@@ -77,6 +77,10 @@ public final class Runner {
             if !options.force.contains(node.id), let a = try store.get(key: key.key) {
                 flushWarnings()
                 artifacts[node.id] = a
+                if let executor = registry.executor(for: node.kind) {
+                    do { try executor.materialize(context(node, key, artifacts, runDir, progress), artifact: a) }
+                    catch { failure = StepFailure("step '\(node.id)' (\(node.kind)) failed: \(error)"); finish(.failed, 0); continue }
+                }
                 // Keep the measured speed of the run that made it (the planner's time estimates use it).
                 if let old = nodeRecords[node.id], old["key"] == .string(key.key) {
                     entry["seconds"] = old["seconds"]; entry["tokens_per_s"] = old["tokens_per_s"]
@@ -88,14 +92,10 @@ public final class Runner {
                 failure = StepFailure("step '\(node.id)' (kind \(node.kind)) cannot run: this build has no implementation of '\(node.kind)' yet")
                 finish(.failed, 0); continue
             }
-            var inputs: [String: Artifact] = [:]
-            for (role, id) in node.inputs where artifacts[id] != nil { inputs[role] = artifacts[id] }
-            let work = store.root.appendingPathComponent("tmp").appendingPathComponent("work-\(key.key.prefix(16))-\(getpid())")
-            try? FileManager.default.removeItem(at: work)
-            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: work) }
-            let ctx = StepContext(manifest: manifest, node: node, key: key, inputs: inputs, store: store,
-                                  runDirectory: runDir, workDirectory: work, progress: progress)
+            let ctx = context(node, key, artifacts, runDir, progress)
+            try? FileManager.default.removeItem(at: ctx.workDirectory)
+            try FileManager.default.createDirectory(at: ctx.workDirectory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: ctx.workDirectory) }
             progress.begin(step: node.id)
             if !options.isTerminal { options.output("running \(node.id) (\(node.kind))\n") }
             let t0 = Date()
@@ -104,6 +104,7 @@ public final class Runner {
                 var meta = out.meta
                 if case .object(var m) = meta { m["record"] = key.record; m["node"] = .string(node.id); meta = .object(m) }
                 artifacts[node.id] = try store.put(key: key.key, kind: node.kind, tensors: out.tensors, files: out.files, meta: meta)
+                try executor.materialize(ctx, artifact: artifacts[node.id]!)
                 try? store.removeCheckpoint(key: key.key)
                 let dt = Date().timeIntervalSince(t0)
                 entry["seconds"] = .double((dt * 1000).rounded() / 1000)
@@ -125,6 +126,15 @@ public final class Runner {
         try RunRecord(value: record).save(to: runDir)
         if let failure { throw failure }
         return Summary(outcomes: outcomes.map { ($0.0, $0.1, $0.2) }, runDirectory: runDir)
+    }
+
+    func context(_ node: StepGraph.Node, _ key: CacheKey, _ artifacts: [String: Artifact], _ runDir: URL,
+                 _ progress: ProgressReporter) -> StepContext {
+        var inputs: [String: Artifact] = [:]
+        for (role, id) in node.inputs where artifacts[id] != nil { inputs[role] = artifacts[id] }
+        let work = store.root.appendingPathComponent("tmp").appendingPathComponent("work-\(key.key.prefix(16))-\(getpid())")
+        return StepContext(manifest: manifest, node: node, key: key, inputs: inputs, store: store,
+                           runDirectory: runDir, workDirectory: work, progress: progress)
     }
 
     func flushWarnings() {

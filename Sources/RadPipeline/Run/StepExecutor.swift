@@ -15,6 +15,14 @@ public struct StepOutput {
 /// layer and registered in an `ExecutorRegistry`; tests register their own kinds.
 public protocol StepExecutor {
     func execute(_ context: StepContext) throws -> StepOutput
+    /// Called after the node's artifact exists (computed now or found in the cache), for effects outside
+    /// the cache that depend on cosmetic settings: `export_hf` copies the artifact to `to:` here, so that
+    /// changing `to:` re-exports without recomputing. The default does nothing.
+    func materialize(_ context: StepContext, artifact: Artifact) throws
+}
+
+extension StepExecutor {
+    public func materialize(_ context: StepContext, artifact: Artifact) throws {}
 }
 
 /// A step failure with a message for the user.

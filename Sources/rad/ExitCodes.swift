@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+
+/// rad's exit codes are 0 (ok), 1 (a run failed) and 2 (invalid input). ArgumentParser reports a bad
+/// command line with its own code 64 (EX_USAGE); this entry point maps that to 2 so that scripts see one
+/// code for every kind of invalid input. Help, version and everything else behave as ArgumentParser does.
+extension Rad {
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
