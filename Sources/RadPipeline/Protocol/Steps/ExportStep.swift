@@ -4,19 +4,41 @@ import RadModelZoo
 /// `export_hf`: the student as an HF folder (spec §4) with a model card (resolved manifest, cache keys,
 /// token counts, evaluation results when the run has them).
 struct ExportExecutor: StepExecutor {
+    static let files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "README.md"]
+
+    /// Builds the folder inside the artifact; `to:` (cosmetic) is only where `materialize` copies it.
     func execute(_ context: StepContext) throws -> StepOutput {
         let artifact = try context.input("model")
         let model = try ModelArtifact.load(artifact)
-        guard let to = context.setting("to")?.stringValue else { throw StepFailure("export_hf needs `to`") }
         let tokenizer = try? context.tokenizerModel()
         let card = ModelCard.markdown(manifest: context.manifest, step: context.node.id, model: model, modelKey: artifact.key,
                                       runDirectory: context.runDirectory)
         let dtype = context.setting("dtype")?.stringValue ?? "f32"
-        try HFExporter.export(model, tokenizer: tokenizer, to: to,
+        let folder = context.workDirectory.appendingPathComponent("export")
+        try HFExporter.export(model, tokenizer: tokenizer, to: folder.path,
                               options: .init(bf16: dtype == "bf16", retieEmbeddings: context.setting("retie_embeddings")?.boolValue ?? false),
                               extraFiles: ["README.md": Data(card.utf8)])
+        var files: [String: URL] = [:]
+        for name in Self.files where FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
+            files[name] = folder.appendingPathComponent(name)
+        }
+        return StepOutput(files: files, meta: .object(["model": .string(artifact.key), "dtype": .string(dtype)]))
+    }
+
+    /// Copies the cached folder to `to:` (atomically: a temporary folder renamed into place).
+    func materialize(_ context: StepContext, artifact: Artifact) throws {
+        guard let to = context.setting("to")?.stringValue else { throw StepFailure("export_hf needs `to`") }
+        let fm = FileManager.default
+        let tmp = to + ".partial-\(getpid())"
+        try? fm.removeItem(atPath: tmp)
+        try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        for key in artifact.files.keys.sorted() where key.hasPrefix("files/") {
+            let name = String(key.dropFirst("files/".count))
+            try fm.copyItem(at: artifact.file(name), to: URL(fileURLWithPath: tmp).appendingPathComponent(name))
+        }
+        if fm.fileExists(atPath: to) { try fm.removeItem(atPath: to) }
+        try fm.moveItem(atPath: tmp, toPath: to)
         printProgressLine("\(context.node.id): wrote \(to)")
-        return StepOutput(meta: .object(["to": .string(to), "model": .string(artifact.key), "dtype": .string(dtype)]))
     }
 }
 
