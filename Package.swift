@@ -34,7 +34,10 @@ let package = Package(
         .systemLibrary(name: "CYaml", path: "Sources/CYaml", pkgConfig: "yaml-0.1",
                        providers: [.apt(["libyaml-dev"])]),
 
-        .target(name: "RadOps", dependencies: ["CBLAS", "CZstd"], swiftSettings: kernelFlags),
+        // glibc's malloc tuning (mallopt), see TensorStorage.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+
+        .target(name: "RadOps", dependencies: ["CBLAS", "CZstd", "CMalloc"], swiftSettings: kernelFlags),
         .target(name: "RadModelZoo", dependencies: ["RadOps"], swiftSettings: kernelFlags),
         .target(name: "RadPipeline",
                 dependencies: ["RadModelZoo", "RadOps", "CYaml", "CZstd",

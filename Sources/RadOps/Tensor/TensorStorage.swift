@@ -1,4 +1,7 @@
 import Foundation
+#if os(Linux)
+import CMalloc
+#endif
 
 /// A 64-byte-aligned, zero-initialised buffer of `Float`s. Tensors are views into one of these.
 ///
