@@ -19,8 +19,10 @@ public struct Generator {
         var logits = model.logits(prompt, batch: 1, states: state)
         var produced: [Int32] = []
         while produced.count < maxTokens {
-            let last = logits.data + (logits.rowCount - 1) * vocab
-            let next = sampler.sample(last, vocab: vocab)
+            // Keep `logits` alive while the sampler reads through its pointer.
+            let next = withExtendedLifetime(logits) {
+                sampler.sample(logits.data + (logits.rowCount - 1) * vocab, vocab: vocab)
+            }
             produced.append(next)
             if stopTokens.contains(next) || !onToken(next) { break }
             if produced.count == maxTokens { break }

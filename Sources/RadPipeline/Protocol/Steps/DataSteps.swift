@@ -11,43 +11,51 @@ enum TokenStream {
 
     static func ids(_ t: Tensor) -> [Int32] { (0..<t.count).map { Int32(t.data[$0]) } }
 
-    /// The training stream and the held-out stream of a `tokenize` artifact.
-    static func load(_ artifact: Artifact) throws -> (train: [Int32], heldout: [Int32]) {
-        let tensors = try artifact.tensors()
-        guard let train = tensors["tokens"] else { throw StepFailure("cached token stream \(artifact.key.prefix(12)) is incomplete") }
-        return (ids(train), tensors["heldout"].map(ids) ?? [])
+    /// The token stream of a `tokenize` artifact.
+    static func load(_ artifact: Artifact) throws -> [Int32] {
+        guard let tokens = try artifact.tensors()["tokens"] else {
+            throw StepFailure("cached token stream \(artifact.key.prefix(12)) is incomplete")
+        }
+        return ids(tokens)
     }
 }
 
-/// `tokenize`: reads a `data:` entry, tokenises and packs it (EOS between documents), and splits off the
-/// held-out fraction at the end of the stream.
+/// `tokenize`: reads a `data:` entry, tokenises and packs it (EOS between documents). With
+/// `heldout_fraction` f, every round(1/f)-th document forms the held-out part and `part` chooses which
+/// side this entry reads; binidx streams (no document boundaries kept) split at the end instead.
 struct TokenizeExecutor: StepExecutor {
     func execute(_ context: StepContext) throws -> StepOutput {
         let name = String(context.node.id.dropFirst("data.".count))
         guard let source = context.manifest.dataSource(named: name) else { throw StepFailure("no data entry '\(name)'") }
-        let sources: [DocumentSource]
-        switch source.kind {
-        case .files: sources = [.textFiles(source.paths)]
-        case .jsonl: sources = [.jsonl(source.paths, field: source.field ?? "text")]
-        case .binidx: sources = [.binidx(prefix: source.paths[0])]
-        }
-        var encode: (String) -> [Int32] = { _ in [] }
-        var eos: Int32? = nil
-        if source.needsTokenizer {
-            let tokenizer = try context.tokenizerModel()
-            encode = { tokenizer.encode($0, parseSpecial: false, addBos: false) }
-            eos = source.eosBetweenDocuments ? tokenizer.eosId : nil
-        }
         let started = Date()
-        let stream = try TokenPacker.pack(sources, base: "/", eos: eos, encode: encode) { done, total in
-            context.report(tokens: Int64(done), of: Int64(total), loss: nil)
+        let every = source.heldoutFraction > 0 ? max(2, Int((1 / source.heldoutFraction).rounded())) : 0
+        func keep(_ index: Int) -> Bool {
+            guard every > 0 else { return true }
+            let heldout = index % every == every - 1
+            switch source.part { case "train": return !heldout; case "heldout": return heldout; default: return true }
         }
-        let split = Int(Double(stream.count) * (1 - source.heldoutFraction))
-        let meta = CanonicalValue.object([
-            "tokens": .int(Int64(split)), "heldout_tokens": .int(Int64(stream.count - split)),
-            "seconds": .double(Date().timeIntervalSince(started))])
-        return StepOutput(tensors: ["tokens": TokenStream.tensor(stream[..<split]),
-                                    "heldout": TokenStream.tensor(stream[split...])], meta: meta)
+        var stream: [Int32] = []
+        var documents = 0
+        if source.kind == .binidx {
+            let all = try TokenPacker.pack([.binidx(prefix: source.paths[0])], base: "/", eos: nil, encode: { _ in [] })
+            let split = every > 0 ? all.count - all.count / every : all.count
+            switch source.part { case "train": stream = Array(all[..<split]); case "heldout": stream = Array(all[split...]); default: stream = all }
+        } else {
+            let tokenizer = try context.tokenizerModel()
+            let docs = try TokenPacker.documents(source.kind == .files ? [.textFiles(source.paths)]
+                                                 : [.jsonl(source.paths, field: source.field ?? "text")], base: "/")
+            let eos = source.eosBetweenDocuments ? tokenizer.eosId : nil
+            for (i, doc) in docs.enumerated() where keep(i) {
+                stream += tokenizer.encode(doc, parseSpecial: false, addBos: false)
+                if let eos { stream.append(eos) }
+                documents += 1
+                context.report(tokens: Int64(i + 1), of: Int64(docs.count), loss: nil)
+            }
+        }
+        guard !stream.isEmpty else { throw StepFailure("data entry '\(name)' produced no tokens") }
+        let meta = CanonicalValue.object(["tokens": .int(Int64(stream.count)), "documents": .int(Int64(documents)),
+                                          "seconds": .double(Date().timeIntervalSince(started))])
+        return StepOutput(tensors: ["tokens": TokenStream.tensor(stream[...])], meta: meta)
     }
 }
 

@@ -10,8 +10,7 @@ struct EvaluateExecutor: StepExecutor {
         let limitSetting = Int(context.setting("limit")?.intValue ?? 0)
         let limit = limitSetting > 0 ? limitSetting : nil
         let seqLen = Int(context.setting("seq_len")?.intValue ?? 512)
-        let heldout = try context.inputs["data"].map { try TokenStream.load($0) }
-        let heldoutTokens = heldout.map { $0.heldout.isEmpty ? $0.train : $0.heldout } ?? []
+        let heldoutTokens = try context.inputs["data"].map { try TokenStream.load($0) } ?? []
         let benchmarks = EvaluateExecutor.benchmarkDirectory(manifest: context.manifest)
         var perModel: [(String, [TaskResult], ScoreResult?)] = []
         for (i, name) in models.enumerated() {

@@ -6,7 +6,7 @@ import RadModelZoo
 struct TrainingExecutor: StepExecutor {
     func execute(_ context: StepContext) throws -> StepOutput {
         let student = try ModelArtifact.load(try context.input("model"))
-        let (stream, _) = try TokenStream.load(try context.input("data"))
+        let stream = try TokenStream.load(try context.input("data"))
         let settings = try Self.settings(context)
         let teacher = settings.objective.needsTeacher ? try context.teacherModel() : nil
         if let t = context.setting("threads")?.intValue, t > 0 { Parallel.setThreadCount(Int(t)) }
