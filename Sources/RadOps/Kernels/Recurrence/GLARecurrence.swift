@@ -25,9 +25,9 @@ import Foundation
 /// N = 64 and 49 at N = 128, backward 38 / 36 — i.e. within 2-2.5x of single-thread OpenBLAS sgemm
 /// (93 GFLOP/s). The chunked GEMM form (option b) was therefore not built: at best it would halve a cost
 /// that is already below the layer's projection GEMMs, and it adds the intra-chunk L×L work and the
-/// e^{5L} range problem. What mattered was the loop shape: value columns in blocks of 32 with the outputs
-/// in registers (N = 128 forward 167 -> 69 ms in one noisy wall-clock comparison), and no horizontal SIMD reductions inside the loops (the
-/// backward went from 6.1 to 2.6 ms on B=1, T=512, H=4, N=64).
+/// e^{5L} range problem. What mattered was the loop shape: value columns in blocks of 32 with the
+/// outputs in registers (N = 128 forward 167 -> 69 ms in one noisy wall-clock comparison), and no
+/// horizontal SIMD reductions inside the loops (backward 6.1 -> 2.6 ms on B=1, T=512, H=4, N=64).
 public enum GLARecurrence {
     /// Executed flops per head per token, counting a multiply-add as 2 (forward: decay multiply,
     /// outer-product add, read-out add per state element; backward: re-scan 5 + reverse scan 7).
