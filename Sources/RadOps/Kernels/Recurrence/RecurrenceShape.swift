@@ -1,3 +1,5 @@
+import Foundation
+
 /// Sizes of a batch of per-head linear recurrences.
 ///
 /// Sequences are laid out [batch, length, heads, headSize] row-major (token-major, heads inside), the
@@ -64,7 +66,20 @@ typealias Lanes = SIMD8<Float>
         acc0.addProduct(loadLanes(a + j), loadLanes(b + j))
         j += 8
     }
-    var s = (acc0 + acc1).sum()
+    var s = laneSum(acc0 + acc1)
     while j < n { s += a[j] * b[j]; j += 1 }
     return s
+}
+
+/// Horizontal sum of eight lanes as a tree of lane extracts (SIMD's `sum()` and `lowHalf`/`highHalf`
+/// measured slower here).
+@inline(__always) func laneSum(_ v: Lanes) -> Float {
+    ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
+}
+
+/// exp(x[i]) for i < n: the decays w = exp(logw) of one token. (A Cephes-style eight-lane expf written
+/// with Swift SIMD types measured 2-3x slower than libm here: rounding and conversions were lowered lane
+/// by lane.)
+@inline(__always) func decayExp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int) {
+    for j in 0..<n { y[j] = Foundation.exp(x[j]) }
 }
