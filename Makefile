@@ -13,9 +13,9 @@ assets: setup
 build: setup
 	$(SWIFT) build -c release
 
-# The main job: a real conversion of the real teacher on a small budget.
+# The main job: a real conversion of the real teacher on a small budget (pipelines/quickstart.yaml).
 demo: assets build
-	$(RAD) bench
+	$(RAD) run pipelines/quickstart.yaml
 
 # The test suite (numeric tests need a release build).
 test: assets build

@@ -142,6 +142,7 @@ public enum EngineStepKinds {
             SettingSpec("heldout_perplexity", .bool, default: .bool(true), "perplexity on the `heldout` data"),
             SettingSpec("data", .dataRef, default: .string("heldout"), "entry of `data:` for the perplexity"),
             SettingSpec("seq_len", .int(min: 1, max: 1 << 20), default: .int(512), "window length of the perplexity"),
+            SettingSpec("heldout_tokens", .size(min: 0), default: .int(0), "score only the first N held-out tokens (0 = all)"),
             SettingSpec("threads", .int(min: 0, max: 4096), default: .int(0), cosmetic: true, "worker threads (0 = all cores)"),
         ],
         modelInput: .none, producesModel: false, usesData: true, isTraining: false,

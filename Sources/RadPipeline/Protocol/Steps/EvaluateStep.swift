@@ -10,7 +10,10 @@ struct EvaluateExecutor: StepExecutor {
         let limitSetting = Int(context.setting("limit")?.intValue ?? 0)
         let limit = limitSetting > 0 ? limitSetting : nil
         let seqLen = Int(context.setting("seq_len")?.intValue ?? 512)
-        let heldoutTokens = try context.inputs["data"].map { try TokenStream.load($0) } ?? []
+        var heldoutTokens = try context.inputs["data"].map { try TokenStream.load($0) } ?? []
+        if let cap = context.setting("heldout_tokens")?.intValue, cap > 0, heldoutTokens.count > Int(cap) {
+            heldoutTokens = Array(heldoutTokens.prefix(Int(cap)))
+        }
         let benchmarks = EvaluateExecutor.benchmarkDirectory(manifest: context.manifest)
         var perModel: [(String, [TaskResult], ScoreResult?)] = []
         for (i, name) in models.enumerated() {
