@@ -7,22 +7,6 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Runs a command body, turning rad's errors into one clear line and the project's exit codes:
-/// 2 for invalid input (bad files, options, manifests), 1 for a failed run. Never a stack trace.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as InvalidInputError {
-        printError("error: \(error.description)")
-        throw ExitCode(2)
-    } catch {
-        printError("error: \(error)")
-        throw ExitCode(1)
-    }
-}
-
 /// Whether standard error is a terminal (progress bars redraw in place there; plain lines otherwise).
 var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 

@@ -57,20 +57,20 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let steps = json["steps"] as! [[String: Any]]
         let align = steps.first { $0["id"] as? String == "align" }!
-        #expect(align["decision"] as? String == "run" && align["optimizer_steps"] as? Int == 977)
+        #expect(align["decision"] as? String == "run" && align["optimizer_steps"] as? Int == 32)
         #expect((align["why"] as? [String]) == ["no entry"])
         let t = try RadProcess.run(["plan", "pipelines/quickstart.yaml", "--cache", cache, "--runs", dir.path], cwd: Self.repo)
         #expect(t.status == 0 && t.stdout.hasPrefix("step ") && t.stdout.contains("distill_logits"))
     }
 
-    @Test func runFailsCleanlyForKindsWithoutImplementation() throws {
+    @Test func runFailsCleanlyOnABadTeacherFile() throws {
         let dir = try Self.temp(); defer { try? FileManager.default.removeItem(at: dir) }
         try Data("not really a gguf".utf8).write(to: dir.appendingPathComponent("t.gguf"))
         try Data("name: m\nteacher: { source: t.gguf }\ndata: { train: { binidx: tok } }\nstudent: { architecture: rad-rwkv7 }\nsteps: { align: { kind: align_hidden_states } }\n".utf8)
             .write(to: dir.appendingPathComponent("m.yaml"))
         let r = try RadProcess.run(["run", "m.yaml"], cwd: dir)
         #expect(r.status == 1)
-        #expect(r.stderr.contains("error: step 'student.init' (kind init_student) cannot run: this build has no implementation of 'init_student' yet"))
+        #expect(r.stderr.contains("error: ") && r.stderr.contains("t.gguf"), "\(r.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/m/run.json").path))
         noCrash(r)
         let until = try RadProcess.run(["run", "m.yaml", "--until", "algn"], cwd: dir)

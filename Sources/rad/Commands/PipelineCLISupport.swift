@@ -30,7 +30,8 @@ enum Terminal {
 }
 
 /// Maps library errors to messages and exit codes: 2 for invalid input (manifest, overrides, step
-/// names), 1 for a failure while running. Never a stack trace.
+/// names, and any `InvalidInputError`: bad model files, options, text), 1 for a failure while running.
+/// Never a stack trace. Every verb runs its body through this.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() }
     catch let e as ExitCode { throw e }
@@ -40,6 +41,8 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         Terminal.err("\(n) error\(n == 1 ? "" : "s")\n")
         throw ExitCode(2)
     } catch let e as RunInputError {
+        Terminal.err("error: \(e.description)\n"); throw ExitCode(2)
+    } catch let e as InvalidInputError {
         Terminal.err("error: \(e.description)\n"); throw ExitCode(2)
     } catch {
         Terminal.err("error: \(error)\n"); throw ExitCode(1)
