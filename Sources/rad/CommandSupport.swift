@@ -9,11 +9,20 @@ func printError(_ message: String) {
 
 /// Runs a command body, turning rad's errors into one clear line and the project's exit codes:
 /// 2 for invalid input (bad files, options, manifests), 1 for a failed run. Never a stack trace.
+/// (Swift prefers this overload to the generic one in PipelineCLISupport.swift for every `Void` body,
+/// the manifest verbs' included, so it maps the manifest and run-input errors the same way.)
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as ExitCode {
         throw error
+    } catch let f as ManifestLoader.Failure {
+        let n = f.diagnostics.count
+        printError(f.rendered + "\n\(n) error\(n == 1 ? "" : "s")")
+        throw ExitCode(2)
+    } catch let error as RunInputError {
+        printError("error: \(error.description)")
+        throw ExitCode(2)
     } catch let error as InvalidInputError {
         printError("error: \(error.description)")
         throw ExitCode(2)
