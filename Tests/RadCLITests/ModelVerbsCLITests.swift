@@ -135,6 +135,12 @@ import Testing
         let g = try RadProcess.run(["generate", "--model", folder.path, "--prompt", "ab", "--max-tokens", "3"])
         #expect(g.status == 0, "\(g.stderr)")
         #expect(g.stdout.hasSuffix("\n") && !g.stdout.isEmpty)
+
+        // A tokenizer with ids past the model's 89 entries would read past the embedding table.
+        try Data(Self.tinyTokenizerJSON.replacingOccurrences(of: "\"abc\":6", with: "\"abc\":200").utf8)
+            .write(to: folder.appendingPathComponent("tokenizer.json"))
+        Self.expectInvalidInput(try RadProcess.run(["score", "--model", folder.path, "--text", text.path]),
+                                naming: [folder.path, "the tokenizer has 201 tokens but the model's vocabulary only 89"])
     }
 
     /// A minimal byte-level BPE tokenizer.json: "a", "b", "c", "d", "Ġ" (space) and merges "a b", "ab c".

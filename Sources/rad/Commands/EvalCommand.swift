@@ -35,9 +35,8 @@ struct EvalCommand: ParsableCommand {
                 guard !docs.isEmpty else { throw DataError("\(path): no requests") }
                 return docs
             }
-            let loaded = try ModelLoader.load(model)
-            guard let tokenizer = loaded.tokenizer else { throw DataError("\(model): has no tokenizer") }
-            let evaluator = LogLikelihoodEvaluator(model: loaded.model, tokenizer: tokenizer)
+            let (network, tokenizer) = try loadModelAndTokenizer(model)
+            let evaluator = LogLikelihoodEvaluator(model: network, tokenizer: tokenizer)
             var results: [TaskResult] = []
             for (t, docs) in zip(tasks, requests) {
                 let progress = json ? nil : ProgressLine(t.rawValue)

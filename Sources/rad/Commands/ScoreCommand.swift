@@ -26,15 +26,14 @@ struct ScoreCommand: ParsableCommand {
             guard !isDir.boolValue, let data = FileManager.default.contents(atPath: text) else {
                 throw DataError("\(text): cannot read (give a text file)")
             }
-            let loaded = try ModelLoader.load(model)
-            guard let tokenizer = loaded.tokenizer else { throw DataError("\(model): has no tokenizer to read the text with") }
+            let (network, tokenizer) = try loadModelAndTokenizer(model)
             let tokens = tokenizer.encode(String(decoding: data, as: UTF8.self), parseSpecial: false)
             // A perplexity needs at least one predicted token (and JSON has no NaN).
             guard tokens.count >= 2 else {
                 throw DataError("\(text): \(tokens.count) token\(tokens.count == 1 ? "" : "s"), fewer than 2 tokens: nothing to score")
             }
             let progress = json ? nil : ProgressLine("score")
-            let result = Scorer(model: loaded.model, seqLen: seqLen, batch: batch)
+            let result = Scorer(model: network, seqLen: seqLen, batch: batch)
                 .score(tokens) { done, total in progress?.update(done: done, total: total) }
             if json {
                 let obj: [String: Any] = ["model": model, "text": text, "tokens": result.tokens, "nll": result.nll,
