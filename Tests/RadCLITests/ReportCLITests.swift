@@ -119,7 +119,7 @@ import Testing
         name: eval-only
         teacher: { source: \(gguf) }
         steps:
-          eval: { kind: evaluate, models: [teacher], tasks: [piqa], limit: 1 }
+          eval: { kind: evaluate, models: [teacher], tasks: [piqa], limit: 1, heldout_perplexity: false }
 
         """.utf8).write(to: manifest)
         let runs = dir.appendingPathComponent("runs")
