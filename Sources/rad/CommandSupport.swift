@@ -7,6 +7,18 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
+/// The model and the tokenizer a verb runs on, checked to fit together: a token id past the model's
+/// vocabulary would read past its embedding table.
+func loadModelAndTokenizer(_ path: String) throws -> (model: DecoderModel, tokenizer: BPETokenizer) {
+    let loaded = try ModelLoader.load(path)
+    guard let tokenizer = loaded.tokenizer else { throw DataError("\(path): has no tokenizer (an HF folder needs its tokenizer.json)") }
+    let vocab = loaded.model.config.vocabSize
+    guard tokenizer.vocabSize <= vocab else {
+        throw DataError("\(path): the tokenizer has \(tokenizer.vocabSize) tokens but the model's vocabulary only \(vocab)")
+    }
+    return (loaded.model, tokenizer)
+}
+
 /// Whether standard error is a terminal (progress bars redraw in place there; plain lines otherwise).
 var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 

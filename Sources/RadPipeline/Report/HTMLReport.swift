@@ -8,9 +8,11 @@ public enum HTMLReport {
     /// Writes `report.html` into the run folder and returns its path.
     @discardableResult
     public static func write(runDirectory: URL) throws -> URL {
-        guard FileManager.default.fileExists(atPath: runDirectory.path) else {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: runDirectory.path, isDirectory: &isDir) else {
             throw Failure(description: "\(runDirectory.path): no such run folder")
         }
+        guard isDir.boolValue else { throw Failure(description: "\(runDirectory.path): not a run folder (give runs/NAME)") }
         let html = render(runDirectory: runDirectory)
         let out = runDirectory.appendingPathComponent("report.html")
         try Data(html.utf8).write(to: out, options: .atomic)
@@ -22,9 +24,9 @@ public enum HTMLReport {
         let curves = lossCurves(runDirectory.appendingPathComponent("metrics.jsonl"))
         let eval = FileManager.default.contents(atPath: runDirectory.appendingPathComponent("eval.json").path)
             .flatMap { try? JSONReader.parse($0) }
-        let name = record?.value["manifest"]?["name"]?.stringValue ?? runDirectory.lastPathComponent
+        let name = record?.value["manifest"]?.stringValue ?? runDirectory.lastPathComponent
         var body = "<h1>\(escape(name))</h1>\n"
-        if let record { body += summary(record) }
+        if let record { body += summary(record) } else { body += "<p><small>no run record (run.json) in this folder</small></p>\n" }
         if !curves.isEmpty {
             body += "<h2>Training loss</h2>\n<div class=curves>"
             for (step, points) in curves.sorted(by: { $0.key < $1.key }) { body += svgCurve(title: step, points: points) }
@@ -36,7 +38,7 @@ public enum HTMLReport {
         <style>
         body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
         table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
-        th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}
+        th:first-child,td:first-child,.t{text-align:left}th{background:#f3f3f3}
         .curves{display:flex;flex-wrap:wrap;gap:16px}.curve{border:1px solid #ddd;padding:8px}
         .good{color:#176117}.bad{color:#a11}small{color:#666}
         </style></head><body>
@@ -46,13 +48,15 @@ public enum HTMLReport {
         """
     }
 
-    /// (tokens, loss) per step from metrics.jsonl.
-    static func lossCurves(_ url: URL) -> [String: [(Double, Double)]] {
+    /// (tokens, loss) per step from metrics.jsonl. The file grows over every run of the folder, so a
+    /// step's token count going back down starts a new attempt: only each step's latest attempt is drawn.
+    public static func lossCurves(_ url: URL) -> [String: [(Double, Double)]] {
         guard let data = FileManager.default.contents(atPath: url.path) else { return [:] }
         var out: [String: [(Double, Double)]] = [:]
         for line in data.split(separator: UInt8(ascii: "\n")) {
             guard let v = try? JSONReader.parse(Data(line)), let step = v["step"]?.stringValue,
                   let loss = v["loss"]?.doubleValue, let tokens = v["tokens"]?.doubleValue, loss.isFinite else { continue }
+            if let last = out[step]?.last, tokens < last.0 { out[step] = [] }
             out[step, default: []].append((tokens, loss))
         }
         return out
@@ -73,7 +77,9 @@ public enum HTMLReport {
         <line x1="\(pad)" y1="20" x2="\(pad)" y2="\(h - pad + 10)" stroke="#999"/>
         <text x="\(pad - 4)" y="\(py(y1) + 4)" text-anchor="end" font-size="10">\(String(format: "%.3g", y1))</text>
         <text x="\(pad - 4)" y="\(py(y0))" text-anchor="end" font-size="10">\(String(format: "%.3g", y0))</text>
+        <text x="\(pad)" y="\(h - pad + 24)" text-anchor="middle" font-size="10">\(Units.count(Int64(x0)))</text>
         <text x="\(w - 10)" y="\(h - pad + 24)" text-anchor="end" font-size="10">\(Units.count(Int64(x1))) tokens</text>
+        <text x="12" y="\((h - pad + 30) / 2)" text-anchor="middle" font-size="10" transform="rotate(-90 12 \((h - pad + 30) / 2))">loss</text>
         <polyline fill="none" stroke="#2a62c9" stroke-width="1.5" points="\(path)"/>
         </svg></div>
         """
@@ -81,12 +87,12 @@ public enum HTMLReport {
 
     static func summary(_ record: RunRecord) -> String {
         guard let nodes = record.value["nodes"]?.objectValue else { return "" }
-        var rows = "<h2>Steps</h2>\n<table><tr><th>step</th><th>kind</th><th>status</th><th>seconds</th><th>key</th></tr>\n"
+        var rows = "<h2>Steps</h2>\n<table><tr><th>step</th><th class=t>kind</th><th class=t>status</th><th>seconds</th><th class=t>key</th></tr>\n"
         for (id, n) in nodes.sorted(by: { $0.key < $1.key }) {
-            rows += "<tr><td>\(escape(id))</td><td>\(escape(n["kind"]?.stringValue ?? ""))</td>"
-            rows += "<td>\(escape(n["status"]?.stringValue ?? ""))</td>"
+            rows += "<tr><td>\(escape(id))</td><td class=t>\(escape(n["kind"]?.stringValue ?? ""))</td>"
+            rows += "<td class=t>\(escape(n["status"]?.stringValue ?? ""))</td>"
             rows += "<td>\(n["seconds"]?.doubleValue.map { String(format: "%.1f", $0) } ?? "")</td>"
-            rows += "<td><small>\(escape(String((n["key"]?.stringValue ?? "").prefix(12))))</small></td></tr>\n"
+            rows += "<td class=t><small>\(escape(String((n["key"]?.stringValue ?? "").prefix(12))))</small></td></tr>\n"
         }
         return rows + "</table>\n"
     }

@@ -34,7 +34,9 @@ final class ProgressReporter {
                                                 "elapsed_s": .double((elapsed * 1000).rounded() / 1000),
                                                 "time": .string(ISO8601DateFormatter().string(from: now))]
         if let loss { record["loss"] = .double(loss) }
-        for (k, v) in extra where v.isFinite { record[k] = .double(v) }
+        // The record's own keys win: a trainer's optimizer "step" must not replace the pipeline step's
+        // name (the report groups the curves by it); such a metric is kept as "optimizer_step".
+        for (k, v) in extra where v.isFinite { record[record[k] == nil ? k : "optimizer_" + k] = .double(v) }
         let done = tokens >= total
         let line = Self.format(step: step, tokens: tokens, total: total, rate: rate, loss: loss, eta: eta)
         if isTerminal {

@@ -24,13 +24,21 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let tasks = task.contains("all") ? EvalTask.allCases : task.compactMap(EvalTask.init(rawValue:))
-            let loaded = try ModelLoader.load(model)
-            guard let tokenizer = loaded.tokenizer else { throw DataError("\(model): has no tokenizer") }
-            let evaluator = LogLikelihoodEvaluator(model: loaded.model, tokenizer: tokenizer)
+            var tasks: [EvalTask] = []
+            for t in task.contains("all") ? EvalTask.allCases : task.compactMap(EvalTask.init(rawValue:)) where !tasks.contains(t) {
+                tasks.append(t)
+            }
+            // Every task's requests first: a missing or bad benchmark file is reported before the model loads.
+            let requests = try tasks.map { t in
+                let path = (benchmarks as NSString).appendingPathComponent(t.fileName)
+                let docs = try EvalRequestLoader.load(path, limit: limit)
+                guard !docs.isEmpty else { throw DataError("\(path): no requests") }
+                return docs
+            }
+            let (network, tokenizer) = try loadModelAndTokenizer(model)
+            let evaluator = LogLikelihoodEvaluator(model: network, tokenizer: tokenizer)
             var results: [TaskResult] = []
-            for t in tasks {
-                let docs = try EvalRequestLoader.load((benchmarks as NSString).appendingPathComponent(t.fileName), limit: limit)
+            for (t, docs) in zip(tasks, requests) {
                 let progress = json ? nil : ProgressLine(t.rawValue)
                 results.append(evaluator.evaluate(t, documents: docs) { done, total in
                     progress?.update(done: done, total: total, unit: "requests")

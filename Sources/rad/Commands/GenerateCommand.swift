@@ -23,15 +23,14 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try ModelLoader.load(model)
-            guard let tokenizer = loaded.tokenizer else { throw DataError("\(model): has no tokenizer") }
+            let (network, tokenizer) = try loadModelAndTokenizer(model)
             let ids = tokenizer.encode(prompt)
             guard !ids.isEmpty else { throw DataError("the prompt is empty") }
             var decoder = StreamingDecoder(tokenizer: tokenizer, skipSpecial: true)
             let started = Date()
-            var stops = Set(loaded.model.config.eosTokenIds.map(Int32.init))
+            var stops = Set(network.config.eosTokenIds.map(Int32.init))
             if let eos = tokenizer.eosId { stops.insert(eos) }
-            let out = Generator(model: loaded.model).generate(
+            let out = Generator(model: network).generate(
                 prompt: ids, maxTokens: maxTokens,
                 options: SamplingOptions(temperature: temperature, topP: topP, seed: seed), stopTokens: stops) { id in
                     FileHandle.standardOutput.write(Data(decoder.push(id).utf8))

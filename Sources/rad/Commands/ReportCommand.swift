@@ -16,7 +16,19 @@ struct ReportCommand: ParsableCommand {
                 print(out.path)
             } catch let error as HTMLReport.Failure {
                 throw DataError(error.description)
+            } catch {
+                throw ReportWriteError(folder: runFolder, underlying: error)
             }
         }
+    }
+}
+
+/// The report could not be written into an existing run folder (a failed run: exit code 1).
+struct ReportWriteError: Error, CustomStringConvertible {
+    var folder: String
+    var underlying: Error
+    var description: String {
+        let reason = (underlying as NSError).localizedFailureReason ?? (underlying as NSError).localizedDescription
+        return "cannot write \((folder as NSString).appendingPathComponent("report.html")): \(reason)"
     }
 }

@@ -25,6 +25,9 @@ struct RunCommand: ParsableCommand {
                 print("\(o.id): \(o.outcome.rawValue)\(o.outcome == .ran ? String(format: " (%.1fs)", o.seconds) : "")")
             }
             print("run record: \(summary.runDirectory.appendingPathComponent(RunRecord.fileName).path)")
+            // The run is done and cached; a report that cannot be written is a warning, not a failed run.
+            do { print("report: \(try HTMLReport.write(runDirectory: summary.runDirectory).path)") }
+            catch { printError("warning: \(ReportWriteError(folder: summary.runDirectory.path, underlying: error))") }
         }
     }
 }

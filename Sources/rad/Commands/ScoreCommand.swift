@@ -20,17 +20,25 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try ModelLoader.load(model)
-            guard let tokenizer = loaded.tokenizer else { throw DataError("\(model): has no tokenizer to read the text with") }
-            guard let data = FileManager.default.contents(atPath: text) else { throw DataError("\(text): cannot read") }
+            // The text first: a missing file is reported before the model takes a second to load.
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: text, isDirectory: &isDir) else { throw DataError("\(text): no such file") }
+            guard !isDir.boolValue, let data = FileManager.default.contents(atPath: text) else {
+                throw DataError("\(text): cannot read (give a text file)")
+            }
+            let (network, tokenizer) = try loadModelAndTokenizer(model)
             let tokens = tokenizer.encode(String(decoding: data, as: UTF8.self), parseSpecial: false)
+            // A perplexity needs at least one predicted token (and JSON has no NaN).
+            guard tokens.count >= 2 else {
+                throw DataError("\(text): \(tokens.count) token\(tokens.count == 1 ? "" : "s"), fewer than 2 tokens: nothing to score")
+            }
             let progress = json ? nil : ProgressLine("score")
-            let result = Scorer(model: loaded.model, seqLen: seqLen, batch: batch)
+            let result = Scorer(model: network, seqLen: seqLen, batch: batch)
                 .score(tokens) { done, total in progress?.update(done: done, total: total) }
             if json {
                 let obj: [String: Any] = ["model": model, "text": text, "tokens": result.tokens, "nll": result.nll,
                                           "ppl": result.ppl, "seq_len": seqLen]
-                print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+                print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
             } else {
                 print(String(format: "tokens %d  nll %.6f nats/token  ppl %.4f", result.tokens, result.nll, result.ppl))
             }
