@@ -13,3 +13,13 @@ import RadOps
         #expect(KernelBench.table(rows).contains("| tiny forward |"))
     }
 }
+
+@Suite struct RecurrenceBenchReportTests {
+    @Test func tableAndJSON() throws {
+        let results = benchmarkRecurrences(shapes: [RecurrenceShape(batch: 1, length: 5, heads: 2, headSize: 4)], repeats: 1)
+        let table = RecurrenceBenchResult.table(results)
+        #expect(table.contains("| gla | 1×5×2×4 |") && table.contains("| dplr | 1×5×2×4 |"))
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(results)) as! [[String: Any]]
+        #expect(json.count == 2 && json[0]["kernel"] as? String == "gla" && json[0]["fwd_bwd_ms"] is Double)
+    }
+}
