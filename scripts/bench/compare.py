@@ -27,7 +27,7 @@ rows = [("teacher forward tok/s, 4 x 512", [r["teacher"]["forward_tokens_per_s"]
 for ctx in ("128", "4096"):
     rows.append((f"teacher decode ms/token @{ctx}", [r["teacher"]["decode_ms_per_token"][ctx] for r in rad],
                  [t[f"decode_ms_per_token_ctx{ctx}"] for t in torch], 2, "lower"))
-if all("train_tokens_per_s_4x512" in t for t in torch):
+if rad[0]["students"] and all("train_tokens_per_s_4x512" in t for t in torch):
     torch_train = [t["train_tokens_per_s_4x512"] for t in torch]
     for i, s in enumerate(rad[0]["students"]):
         rows.append((f"{s['architecture']} fwd+bwd tok/s (rad) vs teacher fwd+bwd tok/s (PyTorch), 4 x 512",

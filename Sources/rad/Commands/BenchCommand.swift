@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Teacher for the model benchmarks (a .gguf file or an HF folder).")
     var teacher = "assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
-    @Option(help: "Student architectures for the model benchmarks, comma-separated.")
+    @Option(help: "Student architectures for the model benchmarks, comma-separated, or none (teacher only).")
     var students = "rad-rwkv6,rad-rwkv7"
 
     @Option(help: "Model benchmarks: training batch × sequence length, e.g. 4x512.")
@@ -47,7 +47,7 @@ struct BenchCommand: ParsableCommand {
         if tokens < 1 { throw ValidationError("--tokens must be at least 1") }
         if parsedShape == nil { throw ValidationError("--shape must be BATCHxSEQ_LEN with positive numbers, e.g. 4x512") }
         if parsedContexts == nil { throw ValidationError("--contexts must be positive integers separated by commas, e.g. 128,4096") }
-        if studentList.isEmpty { throw ValidationError("--students must name at least one architecture") }
+        if studentList.isEmpty && students != "none" { throw ValidationError("--students must name an architecture or be none") }
     }
 
     var parsedShape: (batch: Int, seqLen: Int)? {
@@ -62,7 +62,7 @@ struct BenchCommand: ParsableCommand {
         return parts.map { $0! }
     }
 
-    var studentList: [String] { students.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    var studentList: [String] { students == "none" ? [] : students.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
 
     func wants(_ suite: Suite) -> Bool {
         only == suite || only == .all || (only == .kernels && [.gemm, .bandwidth, .composite].contains(suite))
