@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RadOps
 
@@ -11,5 +12,15 @@ import RadOps
         #expect(rows.count == 2 + 11 + 2)
         #expect(rows.allSatisfy { $0.ours > 0 && $0.reference > 0 && $0.ratio > 0 })
         #expect(KernelBench.table(rows).contains("| tiny forward |"))
+    }
+}
+
+@Suite struct RecurrenceBenchReportTests {
+    @Test func tableAndJSON() throws {
+        let results = benchmarkRecurrences(shapes: [RecurrenceShape(batch: 1, length: 5, heads: 2, headSize: 4)], repeats: 1)
+        let table = RecurrenceBenchResult.table(results)
+        #expect(table.contains("| gla | 1×5×2×4 |") && table.contains("| dplr | 1×5×2×4 |"))
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(results)) as! [[String: Any]]
+        #expect(json.count == 2 && json[0]["kernel"] as? String == "gla" && json[0]["fwd_bwd_ms"] is Double)
     }
 }

@@ -178,3 +178,35 @@ private struct SplitMix {
         return lo + (hi - lo) * Float(z >> 40) / Float(1 << 24)
     }
 }
+
+extension RecurrenceBenchResult: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case kernel, batch, length, heads, headSize = "head_size", chunk, threads
+        case forwardMs = "fwd_ms", forwardBackwardMs = "fwd_bwd_ms", stepUs = "step_us"
+        case forwardGflops = "fwd_gflops", forwardBackwardGflops = "fwd_bwd_gflops"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kernel, forKey: .kernel)
+        try c.encode(shape.batch, forKey: .batch); try c.encode(shape.length, forKey: .length)
+        try c.encode(shape.heads, forKey: .heads); try c.encode(shape.headSize, forKey: .headSize)
+        try c.encode(chunk, forKey: .chunk); try c.encode(threads, forKey: .threads)
+        try c.encode(forwardMs, forKey: .forwardMs); try c.encode(forwardBackwardMs, forKey: .forwardBackwardMs)
+        try c.encode(stepUs, forKey: .stepUs)
+        try c.encode(forwardGflops, forKey: .forwardGflops); try c.encode(forwardBackwardGflops, forKey: .forwardBackwardGflops)
+    }
+
+    /// A Markdown table of results (the rows BENCHMARKS.md quotes).
+    public static func table(_ results: [RecurrenceBenchResult]) -> String {
+        func f(_ x: Double, _ d: Int) -> String { String(format: "%.\(d)f", x) }
+        var lines = ["| kernel | B×T×H×N | chunk | fwd ms | fwd GFLOP/s | fwd+bwd ms | fwd+bwd GFLOP/s | step µs |",
+                     "|---|---|---:|---:|---:|---:|---:|---:|"]
+        for r in results {
+            let s = r.shape
+            lines.append("| \(r.kernel) | \(s.batch)×\(s.length)×\(s.heads)×\(s.headSize) | \(r.chunk) | \(f(r.forwardMs, 2)) | "
+                         + "\(f(r.forwardGflops, 1)) | \(f(r.forwardBackwardMs, 2)) | \(f(r.forwardBackwardGflops, 1)) | \(f(r.stepUs, 1)) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

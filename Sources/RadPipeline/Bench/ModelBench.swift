@@ -1,82 +1,181 @@
 import Foundation
 import RadModelZoo
 
-/// Throughput of whole models on this machine: the teacher's forward pass, a student's training step,
-/// and per-token generation time at short and long contexts (the recurrent student's should not grow).
+/// Throughput of whole models on this machine: the teacher's forward pass, each student's forward pass
+/// and training step (forward + backward of the cross-entropy loss), per-token generation time at a
+/// short and a long context (the recurrent students' should not grow with the context), and the share
+/// of a student's training step spent in its recurrence kernels.
 public enum ModelBench {
-    public struct Result: Codable {
-        public var threads: Int
-        public var teacherForwardTokensPerSecond: Double
-        public var studentForwardTokensPerSecond: Double
-        public var studentTrainTokensPerSecond: Double
-        public var teacherDecodeMs: [String: Double]
-        public var studentDecodeMs: [String: Double]
+    public struct Options: Sendable {
+        /// Timed repetitions per figure (the median is reported), after one untimed warm-up run.
+        public var repetitions = 3
+        public var batch = 4
+        public var seqLen = 512
+        /// Prompt lengths before the timed generation steps.
+        public var contexts = [128, 4096]
+        /// Timed generation steps per context (the median step is reported).
+        public var decodeTokens = 16
+        public var architectures = ["rad-rwkv6", "rad-rwkv7"]
+        public init() {}
+    }
 
+    public struct TeacherFigures: Codable, Sendable {
+        public var forwardTokensPerSecond: Double
+        /// Median ms per generated token, keyed by context length.
+        public var decodeMs: [String: Double]
         enum CodingKeys: String, CodingKey {
-            case threads
-            case teacherForwardTokensPerSecond = "teacher_forward_tokens_per_s"
-            case studentForwardTokensPerSecond = "student_forward_tokens_per_s"
-            case studentTrainTokensPerSecond = "student_train_tokens_per_s"
-            case teacherDecodeMs = "teacher_decode_ms_per_token"
-            case studentDecodeMs = "student_decode_ms_per_token"
+            case forwardTokensPerSecond = "forward_tokens_per_s", decodeMs = "decode_ms_per_token"
+        }
+    }
+
+    public struct StudentFigures: Codable, Sendable {
+        public var architecture: String
+        public var forwardTokensPerSecond: Double
+        /// Forward + backward of the cross-entropy loss (no optimizer update), tokens per second.
+        public var trainTokensPerSecond: Double
+        public var trainStepMs: Double
+        public var decodeMs: [String: Double]
+        /// The recurrence kernel ("gla" or "dplr"), its forward+backward time for one layer at the
+        /// training shape, and that time for all recurrent layers over the training step time.
+        public var recurrenceKernel: String
+        public var recurrenceLayerMs: Double
+        public var recurrenceLayers: Int
+        public var recurrenceShare: Double
+        enum CodingKeys: String, CodingKey {
+            case architecture
+            case forwardTokensPerSecond = "forward_tokens_per_s", trainTokensPerSecond = "train_tokens_per_s"
+            case trainStepMs = "train_step_ms", decodeMs = "decode_ms_per_token"
+            case recurrenceKernel = "recurrence_kernel", recurrenceLayerMs = "recurrence_fwd_bwd_ms_per_layer"
+            case recurrenceLayers = "recurrence_layers", recurrenceShare = "recurrence_share_of_train_step"
+        }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var threads: Int
+        public var batch: Int
+        public var seqLen: Int
+        public var repetitions: Int
+        public var teacher: TeacherFigures
+        public var students: [StudentFigures]
+        enum CodingKeys: String, CodingKey {
+            case threads, batch, repetitions, teacher, students
+            case seqLen = "seq_len"
+        }
+    }
+
+    public static func run(teacher: DecoderModel, options: Options = Options(),
+                           log: (String) -> Void = { _ in }) throws -> Result {
+        let o = options
+        let vocab = teacher.config.vocabSize
+        let tokens = (0..<(o.batch * o.seqLen)).map { Int32(($0 * 31337) % vocab) }
+        let n = Double(tokens.count)
+        log("teacher forward \(o.batch)x\(o.seqLen)")
+        let teacherForward = n / time(o.repetitions) { _ = teacher.logits(tokens, batch: o.batch) }
+        var teacherDecode: [String: Double] = [:]
+        for context in o.contexts {
+            log("teacher decode at context \(context)")
+            teacherDecode["\(context)"] = decodeMs(teacher, context: context, tokens: o.decodeTokens)
+        }
+        var students: [StudentFigures] = []
+        for name in o.architectures {
+            let architecture = try StudentArchitectures.make(name)
+            let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(architecture: architecture), seed: 1)
+            log("\(name) forward \(o.batch)x\(o.seqLen)")
+            let forward = n / time(o.repetitions) { _ = student.logits(tokens, batch: o.batch) }
+            log("\(name) forward+backward \(o.batch)x\(o.seqLen)")
+            let step = trainStepSeconds(student, tokens: tokens, batch: o.batch, repetitions: o.repetitions)
+            var decode: [String: Double] = [:]
+            for context in o.contexts {
+                log("\(name) decode at context \(context)")
+                decode["\(context)"] = decodeMs(student, context: context, tokens: o.decodeTokens)
+            }
+            log("\(name) recurrence kernel at the training shape")
+            let c = teacher.config
+            let shape = RecurrenceShape(batch: o.batch, length: o.seqLen, heads: c.numHeads, headSize: c.headDim)
+            let kernel = recurrenceKernel(architecture: name)
+            let layerMs = recurrenceForwardBackwardMs(kernel: kernel, shape: shape, repetitions: o.repetitions)
+            let layers = c.numLayers
+            students.append(StudentFigures(
+                architecture: name, forwardTokensPerSecond: forward, trainTokensPerSecond: n / step,
+                trainStepMs: step * 1e3, decodeMs: decode, recurrenceKernel: kernel, recurrenceLayerMs: layerMs,
+                recurrenceLayers: layers, recurrenceShare: Double(layers) * layerMs / (step * 1e3)))
+        }
+        return Result(threads: Parallel.threadCount, batch: o.batch, seqLen: o.seqLen, repetitions: o.repetitions,
+                      teacher: TeacherFigures(forwardTokensPerSecond: teacherForward, decodeMs: teacherDecode),
+                      students: students)
+    }
+
+    /// The recurrence a student architecture trains with: RAD-RWKV7 and its variants the DPLR kernel,
+    /// the others (RAD-RWKV6, qlinatt) the gated linear-attention kernel.
+    static func recurrenceKernel(architecture: String) -> String {
+        architecture.contains("rwkv7") ? "dplr" : "gla"
+    }
+
+    /// One layer's recurrence forward (with DPLR checkpoints) + backward at `shape`, median ms.
+    static func recurrenceForwardBackwardMs(kernel: String, shape: RecurrenceShape, repetitions: Int) -> Double {
+        let results = benchmarkRecurrences(shapes: [shape], repeats: repetitions)
+        return results.first { $0.kernel == kernel }!.forwardBackwardMs
+    }
+
+    /// Median seconds of one training step: forward, cross-entropy, backward through the tape.
+    static func trainStepSeconds(_ model: DecoderModel, tokens: [Int32], batch: Int, repetitions: Int) -> Double {
+        let params = model.parameters
+        for p in params { p.requiresGrad = true }
+        defer { for p in params { p.requiresGrad = false; p.grad = nil } }
+        let targets = Array(tokens.dropFirst()) + [0]
+        return time(repetitions) {
+            let tape = Tape()
+            let loss = tape.withRecording { crossEntropy(logits: model.logits(tokens, batch: batch), targets: targets) }
+            tape.backward(loss)
+            for p in params { p.grad = nil }
         }
     }
 
     static func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 
+    /// Median seconds of `body` over `reps` runs after one untimed warm-up.
     static func time(_ reps: Int, _ body: () -> Void) -> Double {
-        body()   // warm-up
-        return median((0..<reps).map { _ in
-            let t = Date(); body(); return Date().timeIntervalSince(t)
+        body()
+        return median((0..<max(1, reps)).map { _ in
+            let t = DispatchTime.now().uptimeNanoseconds
+            body()
+            return Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
         })
     }
 
-    /// Median ms per decoded token after a prompt of `context` tokens.
-    static func decodeMs(_ model: DecoderModel, context: Int, tokens: Int = 16) -> Double {
+    /// Median ms per generated token (batch 1, full logits each step) after a prompt of `context` tokens.
+    static func decodeMs(_ model: DecoderModel, context: Int, tokens: Int) -> Double {
         let vocab = model.config.vocabSize
         let prompt = (0..<context).map { Int32(($0 * 7919) % vocab) }
         let state = model.makeInferenceState(batch: 1, capacity: context + tokens + 1)
         _ = model.logits(prompt, batch: 1, states: state)
         var times: [Double] = []
         var next: Int32 = 1
-        for _ in 0..<tokens {
-            let t = Date()
+        for _ in 0..<max(1, tokens) {
+            let t = DispatchTime.now().uptimeNanoseconds
             let logits = model.logits([next], batch: 1, states: state)
-            times.append(Date().timeIntervalSince(t))
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9)
             next = Int32(Int(logits.data[0].bitPattern) % vocab)
         }
         return 1000 * median(times)
     }
+}
 
-    public static func run(teacher: DecoderModel, architecture: String, reps: Int = 3, batch: Int = 4, seqLen: Int = 512,
-                           log: (String) -> Void = { _ in }) throws -> Result {
-        let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
-            architecture: try StudentArchitectures.make(architecture)), seed: 1)
-        let tokens = (0..<(batch * seqLen)).map { Int32(($0 * 31337) % teacher.config.vocabSize) }
-        let n = Double(tokens.count)
-        log("teacher forward \(batch)x\(seqLen)")
-        let teacherForward = n / time(reps) { _ = teacher.logits(tokens, batch: batch) }
-        log("student forward \(batch)x\(seqLen)")
-        let studentForward = n / time(reps) { _ = student.logits(tokens, batch: batch) }
-        log("student forward+backward \(batch)x\(seqLen)")
-        let params = student.parameters
-        for p in params { p.requiresGrad = true }
-        let targets = Array(tokens.dropFirst()) + [0]
-        let train = n / time(reps) {
-            let tape = Tape()
-            let loss = tape.withRecording { crossEntropy(logits: student.logits(tokens, batch: batch), targets: targets) }
-            tape.backward(loss)
-            for p in params { p.grad = nil }
+extension ModelBench.Result {
+    /// A Markdown table of the figures (the rows BENCHMARKS.md quotes).
+    public var table: String {
+        func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
+        let contexts = teacher.decodeMs.keys.compactMap { Int($0) }.sorted()
+        var lines = ["| model | forward tok/s | fwd+bwd tok/s | step ms | "
+                     + contexts.map { "decode ms @\($0)" }.joined(separator: " | ") + " | recurrence share |",
+                     "|---|---:|---:|---:|" + contexts.map { _ in "---:|" }.joined() + "---:|"]
+        lines.append("| teacher | \(f(teacher.forwardTokensPerSecond)) | - | - | "
+                     + contexts.map { f(teacher.decodeMs["\($0)"] ?? .nan, 2) }.joined(separator: " | ") + " | - |")
+        for s in students {
+            lines.append("| \(s.architecture) | \(f(s.forwardTokensPerSecond)) | \(f(s.trainTokensPerSecond)) | "
+                         + "\(f(s.trainStepMs, 0)) | " + contexts.map { f(s.decodeMs["\($0)"] ?? .nan, 2) }.joined(separator: " | ")
+                         + " | \(f(100 * s.recurrenceShare))% (\(s.recurrenceLayers) × \(f(s.recurrenceLayerMs, 2)) ms \(s.recurrenceKernel)) |")
         }
-        for p in params { p.requiresGrad = false }
-        var teacherDecode: [String: Double] = [:], studentDecode: [String: Double] = [:]
-        for context in [128, 4096] {
-            log("decode at context \(context)")
-            teacherDecode["\(context)"] = decodeMs(teacher, context: context)
-            studentDecode["\(context)"] = decodeMs(student, context: context)
-        }
-        return Result(threads: Parallel.threadCount, teacherForwardTokensPerSecond: teacherForward,
-                      studentForwardTokensPerSecond: studentForward, studentTrainTokensPerSecond: train,
-                      teacherDecodeMs: teacherDecode, studentDecodeMs: studentDecode)
+        return lines.joined(separator: "\n") + "\n"
     }
 }

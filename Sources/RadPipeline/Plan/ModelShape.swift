@@ -1,5 +1,5 @@
-/// The sizes the planner needs from a model. The model layer implements `ModelShapeProvider` (reading a
-/// GGUF header or an HF config.json); until one is installed the planner prints `?` for costs.
+/// The sizes the planner needs from a model. `ModelZooShapes` implements `ModelShapeProvider` (reading a
+/// GGUF header or an HF config.json) and `rad plan` installs it; without one the planner prints `?` for costs.
 public struct ModelShape: Sendable, Hashable {
     public var parameters: Int64
     public var layers: Int
@@ -22,7 +22,7 @@ extension ModelShapeProvider {
     public func studentShape(architecture: String, options: [String: CanonicalValue], teacher: ModelShape) -> ModelShape? { teacher }
 }
 
-/// The provider the CLI uses; the model layer replaces it at start-up.
+/// The provider the CLI uses; `rad plan` sets it to `ModelZooShapes()` at start-up.
 public enum ModelShapes {
     nonisolated(unsafe) public static var provider: (any ModelShapeProvider)? = nil
 }

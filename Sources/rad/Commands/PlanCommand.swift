@@ -14,6 +14,7 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let m = try manifest.load()
+            ModelShapes.provider = ModelZooShapes()   // sizes from the GGUF header / config.json, no weights
             let plan = Planner(store: try cache.store(), runsRoot: cache.runsRoot).plan(m)
             print(json ? plan.json.prettyJSON : plan.table)
         }
