@@ -18,11 +18,11 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let steps = json["steps"] as! [[String: Any]]
-        // SmolLM2-135M: 134.5M teacher parameters (tied head); align trains 2M tokens with one teacher
-        // forward per token, so about (6 · N_student + 2 · N_teacher) · 2M ≈ 2.2 PFLOP.
+        // SmolLM2-135M: 134.5M teacher parameters (tied head); align trains 64k tokens with one teacher
+        // forward per token, so about (6 · N_student + 2 · N_teacher) · 64k ≈ 76 TFLOP.
         let align = try #require(steps.first { $0["id"] as? String == "align" })
         let flops = try #require(align["flops"] as? Double)
-        #expect(flops > 1.5e15 && flops < 3e15, "\(flops)")
+        #expect(flops > 5e13 && flops < 1e14, "\(flops)")
         #expect((align["seconds"] as? Double ?? 0) > 0)
         for id in ["distill", "finetune"] {
             let s = try #require(steps.first { $0["id"] as? String == id })
@@ -31,6 +31,6 @@ import Testing
         let t = try RadProcess.run(args, cwd: Self.repo)
         #expect(t.status == 0, "\(t.stderr)")
         let alignRow = try #require(t.stdout.split(separator: "\n").first { $0.hasPrefix("align ") })
-        #expect(alignRow.contains(" PFLOP ") && !alignRow.contains(" ? "), "\(alignRow)")
+        #expect(alignRow.contains(" TFLOP ") && !alignRow.contains(" ? "), "\(alignRow)")
     }
 }

@@ -152,6 +152,6 @@ import RadPipeline
     @Test func resolvedDocumentKeepsTypes() throws {
         let m = try ManifestLoader.load(Paths.pipelines.appendingPathComponent("quickstart.yaml").path)
         #expect(m.resolved["seed"] == .int(1234))
-        #expect(m.resolved["steps"]?["align"]?["tokens"] == .string("2M"))
+        #expect(m.resolved["steps"]?["align"]?["tokens"] == .string("64k"))
     }
 }
