@@ -136,3 +136,17 @@ public func radladsLoRARank(hidden c: Int, exponent e: Double, multiplier m: Dou
     let x = pow(Double(c), e) * m / 32
     return max(1, Int(x.rounded(.toNearestOrEven))) * 32
 }
+
+/// The teacher's attention projections with their q/k/v biases, copied 1:1 into every student under the
+/// same names (spec §1.1: receptance <- W_q, key <- W_k, value <- W_v, output <- W_o).
+public func teacherProjectionSpecs(config: TransformerConfig, layer: Int) -> [ParameterSpec] {
+    let c = config.hiddenSize, d = config.numHeads * config.headDim, kv = config.numKVHeads * config.headDim
+    let prefix = "model.layers.\(layer).self_attn."
+    var s: [ParameterSpec] = []
+    for (name, rows) in [("q_proj", d), ("k_proj", kv), ("v_proj", kv)] {
+        s.append(ParameterSpec(name + ".weight", [rows, c], .teacher(prefix + name + ".weight")))
+        if config.attentionBias { s.append(ParameterSpec(name + ".bias", [rows], .teacher(prefix + name + ".bias"))) }
+    }
+    s.append(ParameterSpec("o_proj.weight", [c, d], .teacher(prefix + "o_proj.weight")))
+    return s
+}

@@ -15,15 +15,8 @@ public final class QLinAttMixer: SequenceMixer {
     let heads: Int, kvHeads: Int, headDim: Int, hidden: Int, ropeTheta: Float
 
     public static func specs(config: TransformerConfig, options: QLinAttOptions, layer: Int, layers: Int) -> [ParameterSpec] {
-        let c = config.hiddenSize, d = config.numHeads * config.headDim, kv = config.numKVHeads * config.headDim
-        let prefix = "model.layers.\(layer).self_attn."
-        var s = [ParameterSpec("q_proj.weight", [d, c], .teacher(prefix + "q_proj.weight"))]
-        if config.attentionBias { s.append(ParameterSpec("q_proj.bias", [d], .teacher(prefix + "q_proj.bias"))) }
-        s.append(ParameterSpec("k_proj.weight", [kv, c], .teacher(prefix + "k_proj.weight")))
-        if config.attentionBias { s.append(ParameterSpec("k_proj.bias", [kv], .teacher(prefix + "k_proj.bias"))) }
-        s.append(ParameterSpec("v_proj.weight", [kv, c], .teacher(prefix + "v_proj.weight")))
-        if config.attentionBias { s.append(ParameterSpec("v_proj.bias", [kv], .teacher(prefix + "v_proj.bias"))) }
-        s.append(ParameterSpec("o_proj.weight", [c, d], .teacher(prefix + "o_proj.weight")))
+        let d = config.numHeads * config.headDim
+        var s = teacherProjectionSpecs(config: config, layer: layer)
         s.append(ParameterSpec("ln_x.weight", [d], .constant(1)))
         s.append(ParameterSpec("ln_x.bias", [d], .zeros))
         return s

@@ -32,17 +32,9 @@ public final class RadRWKV6Mixer: SequenceMixer {
     /// The parameters of layer `layer` of `layers`, with their initialisation (spec §1.1).
     public static func specs(config: TransformerConfig, options: RWKV6Options, layer: Int, layers: Int) -> [ParameterSpec] {
         let c = config.hiddenSize, d = config.numHeads * config.headDim
-        let kv = config.numKVHeads * config.headDim
-        let prefix = "model.layers.\(layer).self_attn."
         let r01 = layers > 1 ? Double(layer) / Double(layers - 1) : 0
         let ranks = options.ranks(hidden: c)
-        var s = [ParameterSpec("q_proj.weight", [d, c], .teacher(prefix + "q_proj.weight"))]
-        if config.attentionBias { s.append(ParameterSpec("q_proj.bias", [d], .teacher(prefix + "q_proj.bias"))) }
-        s.append(ParameterSpec("k_proj.weight", [kv, c], .teacher(prefix + "k_proj.weight")))
-        if config.attentionBias { s.append(ParameterSpec("k_proj.bias", [kv], .teacher(prefix + "k_proj.bias"))) }
-        s.append(ParameterSpec("v_proj.weight", [kv, c], .teacher(prefix + "v_proj.weight")))
-        if config.attentionBias { s.append(ParameterSpec("v_proj.bias", [kv], .teacher(prefix + "v_proj.bias"))) }
-        s.append(ParameterSpec("o_proj.weight", [c, d], .teacher(prefix + "o_proj.weight")))
+        var s = teacherProjectionSpecs(config: config, layer: layer)
         if options.tokenshift {
             s.append(ParameterSpec("time_maa_x", [1, 1, c], .constant(1)))   // 1 − 0^(1 − l/L)
             for t in targets { s.append(ParameterSpec("time_maa_\(t)", [1, 1, c], .zeros)) }
