@@ -23,17 +23,9 @@ public enum HFExporter {
         try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         do {
             let tied = options.retieEmbeddings || model.isTied
-            var entries: [SafetensorsWriter.Entry] = []
-            for t in model.parameters where !(tied && t.name == "lm_head.weight") {
-                entries.append(SafetensorsWriter.Entry(t.name!, t, dtype: options.bf16 ? .bf16 : .f32))
-            }
-            // Parameters kept for format compatibility but not trained (RWKV-7's r_k, layer 0's v0..v2).
-            for layer in model.layers {
-                for case let t in (layer.mixer as? ParameterTableOwner)?.table.tensors ?? []
-                    where !entries.contains(where: { $0.name == t.name }) {
-                    entries.append(SafetensorsWriter.Entry(t.name!, t, dtype: options.bf16 ? .bf16 : .f32))
-                }
-            }
+            let entries = storedTensors(model)
+                .filter { !(tied && $0.name == "lm_head.weight") }
+                .map { SafetensorsWriter.Entry($0.name!, $0, dtype: options.bf16 ? .bf16 : .f32) }
             try SafetensorsWriter.write(entries, metadata: ["format": "pt"], to: tmp + "/model.safetensors")
             let config = try configJSON(model, tied: tied, bf16: options.bf16)
             try config.write(to: URL(fileURLWithPath: tmp + "/config.json"))
@@ -50,6 +42,19 @@ public enum HFExporter {
             try? fm.removeItem(atPath: tmp)
             throw error
         }
+    }
+
+    /// Every tensor a checkpoint of `model` holds: its parameters, plus those kept only for the format
+    /// and never trained (RWKV-7's r_k, layer 0's v0..v2). Each once, in a stable order.
+    public static func storedTensors(_ model: DecoderModel) -> [Tensor] {
+        var all = model.parameters
+        var seen = Set(all.map { ObjectIdentifier($0) })
+        for layer in model.layers {
+            for t in (layer.mixer as? ParameterTableOwner)?.table.tensors ?? [] where seen.insert(ObjectIdentifier(t)).inserted {
+                all.append(t)
+            }
+        }
+        return all
     }
 
     public static func configJSON(_ model: DecoderModel, tied: Bool, bf16: Bool) throws -> Data {

@@ -48,6 +48,12 @@ public final class ParameterTable {
     public func optional(_ name: String) -> Tensor? { byName[name] }
 
     public var tensors: [Tensor] { order.map { byName[$0]! } }
+
+    /// `x · W_name + b_name` split into heads: x [B, T, C] -> [B, T, heads, headDim].
+    public func project(_ name: String, _ x: Tensor, heads: Int, headDim: Int) -> Tensor {
+        linear(x, weight: self[name + ".weight"], bias: optional(name + ".bias"))
+            .reshaped([x.shape[0], x.shape[1], heads, headDim])
+    }
 }
 
 /// Deterministic random numbers for initialisation (SplitMix64 + Box-Muller), so a seed fixes the student.

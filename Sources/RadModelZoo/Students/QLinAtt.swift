@@ -34,9 +34,9 @@ public final class QLinAttMixer: SequenceMixer {
     public func forward(_ x: Tensor, context: ForwardContext, state: MixerState?) -> Tensor {
         let (b, t) = (context.batch, context.seqLen)
         let rec = state as? RecurrentState
-        var q = linear(x, weight: p["q_proj.weight"], bias: p.optional("q_proj.bias")).reshaped([b, t, heads, headDim])
-        var k = linear(x, weight: p["k_proj.weight"], bias: p.optional("k_proj.bias")).reshaped([b, t, kvHeads, headDim])
-        let v = linear(x, weight: p["v_proj.weight"], bias: p.optional("v_proj.bias")).reshaped([b, t, kvHeads, headDim])
+        var q = p.project("q_proj", x, heads: heads, headDim: headDim)
+        var k = p.project("k_proj", x, heads: kvHeads, headDim: headDim)
+        let v = p.project("v_proj", x, heads: kvHeads, headDim: headDim)
         if options.rope {
             q = rope(q, positionOffset: context.positionOffset, theta: ropeTheta)
             k = rope(k, positionOffset: context.positionOffset, theta: ropeTheta)

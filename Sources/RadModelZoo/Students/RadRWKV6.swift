@@ -93,9 +93,9 @@ public final class RadRWKV6Mixer: SequenceMixer {
         }
         rec?.rememberLastTokens(x)
 
-        var r = linear(mixed["r"]!, weight: p["q_proj.weight"], bias: p.optional("q_proj.bias")).reshaped([b, t, heads, headDim])
-        var k = linear(mixed["k"]!, weight: p["k_proj.weight"], bias: p.optional("k_proj.bias")).reshaped([b, t, kvHeads, headDim])
-        let v = linear(mixed["v"]!, weight: p["v_proj.weight"], bias: p.optional("v_proj.bias")).reshaped([b, t, kvHeads, headDim])
+        var r = p.project("q_proj", mixed["r"]!, heads: heads, headDim: headDim)
+        var k = p.project("k_proj", mixed["k"]!, heads: kvHeads, headDim: headDim)
+        let v = p.project("v_proj", mixed["v"]!, heads: kvHeads, headDim: headDim)
         let xw = mixed["w"]!.reshaped([b * t, hidden])
         let decay = add(matmul(tanh(matmul(xw, p["time_decay_w1"])), p["time_decay_w2"]).reshaped([b, t, d]), p["time_decay"])
         let gate: Tensor?

@@ -88,9 +88,9 @@ public final class RadRWKV7Mixer: SequenceMixer {
         let rec = state as? RecurrentState
         let rows = x.reshaped([b * t, hidden])
 
-        var r = linear(x, weight: p["q_proj.weight"], bias: p.optional("q_proj.bias")).reshaped([b, t, heads, headDim])
-        var k = linear(x, weight: p["k_proj.weight"], bias: p.optional("k_proj.bias")).reshaped([b, t, kvHeads, headDim])
-        let vKV = linear(x, weight: p["v_proj.weight"], bias: p.optional("v_proj.bias")).reshaped([b, t, kvHeads, headDim])
+        var r = p.project("q_proj", x, heads: heads, headDim: headDim)
+        var k = p.project("k_proj", x, heads: kvHeads, headDim: headDim)
+        let vKV = p.project("v_proj", x, heads: kvHeads, headDim: headDim)
         let dd = add(matmul(tanh(matmul(rows, p["w1"])), p["w2"]).reshaped([b, t, d]), p["w0"])
         let a = sigmoid(add(matmul(matmul(rows, p["a1"]), p["a2"]).reshaped([b, t, d]), p["a0"]))
         let g: Tensor

@@ -15,7 +15,7 @@ public struct DataError: InvalidInputError {
     public init(_ description: String) { self.description = description }
 }
 
-/// Reads documents and packs them into one token stream, EOS after every document (spec §1.7).
+/// Reads the documents of text and JSON-lines sources (the `tokenize` step packs them, spec §1.7).
 public enum TokenPacker {
     /// Expands `pattern` relative to `base` (supports `*`, `?` and `[...]` in the last path components).
     public static func glob(_ pattern: String, base: String) -> [String] {
@@ -62,26 +62,5 @@ public enum TokenPacker {
             }
         }
         return docs
-    }
-
-    /// The packed token stream: every document's tokens followed by `eos`. Binidx sources are appended
-    /// as they are. `progress` receives (documents done, total).
-    public static func pack(_ sources: [DocumentSource], base: String, eos: Int32?,
-                            encode: (String) -> [Int32], progress: ((Int, Int) -> Void)? = nil) throws -> [Int32] {
-        var stream: [Int32] = []
-        for source in sources {
-            if case .binidx(let prefix) = source {
-                let path = prefix.hasPrefix("/") ? prefix : (base as NSString).appendingPathComponent(prefix)
-                stream += try BinIdxDataset(prefix: path).tokens
-                continue
-            }
-            let docs = try documents([source], base: base)
-            for (i, doc) in docs.enumerated() {
-                stream += encode(doc)
-                if let eos { stream.append(eos) }
-                progress?(i + 1, docs.count)
-            }
-        }
-        return stream
     }
 }

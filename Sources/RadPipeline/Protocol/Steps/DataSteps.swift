@@ -37,7 +37,7 @@ struct TokenizeExecutor: StepExecutor {
         var stream: [Int32] = []
         var documents = 0
         if source.kind == .binidx {
-            let all = try TokenPacker.pack([.binidx(prefix: source.paths[0])], base: "/", eos: nil, encode: { _ in [] })
+            let all = try BinIdxDataset(prefix: source.paths[0]).tokens
             let split = every > 0 ? all.count - all.count / every : all.count
             switch source.part { case "train": stream = Array(all[..<split]); case "heldout": stream = Array(all[split...]); default: stream = all }
         } else {

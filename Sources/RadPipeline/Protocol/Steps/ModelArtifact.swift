@@ -8,10 +8,7 @@ enum ModelArtifact {
 
     static func output(_ model: DecoderModel, workDirectory: URL, meta: CanonicalValue) throws -> StepOutput {
         var tensors: [String: Tensor] = [:]
-        for t in model.parameters { tensors[t.name!] = t }
-        for layer in model.layers {   // tensors kept for the format but not trained (RWKV-7 r_k, ...)
-            for t in (layer.mixer as? ParameterTableOwner)?.table.tensors ?? [] where tensors[t.name!] == nil { tensors[t.name!] = t }
-        }
+        for t in HFExporter.storedTensors(model) { tensors[t.name!] = t }
         let config = workDirectory.appendingPathComponent(configFile)
         try HFExporter.configJSON(model, tied: model.isTied, bf16: false).write(to: config)
         return StepOutput(tensors: tensors, files: [configFile: config], meta: meta)
