@@ -55,6 +55,16 @@ public final class AttentionCacheState: MixerState {
 
     public var position: Int { caches.first?.length ?? 0 }
 
+    public func replicated(row: Int, batch: Int, capacity: Int) -> MixerState {
+        let source = caches[row]
+        let copy = AttentionCacheState(batch: batch, capacity: capacity, kvHeads: source.k.shape[1],
+                                       headDim: source.k.shape[2], heads: heads)
+        if source.length > 0 {
+            for cache in copy.caches { cache.append(k: source.k.rows(0..<source.length), v: source.v.rows(0..<source.length)) }
+        }
+        return copy
+    }
+
     /// Appends the chunk's k, v ([B, T, KVH, N]) and returns attention of q ([B, T, H, N]) over each
     /// sequence's whole cache, causally.
     func appendAndAttend(q: Tensor, k: Tensor, v: Tensor, scale: Float) -> Tensor {

@@ -69,4 +69,9 @@ public final class InferenceState {
     public init(layers: [MixerState]) { self.layers = layers }
     /// Tokens consumed so far.
     public var position: Int { layers.first?.position ?? 0 }
+
+    /// `batch` copies of sequence `row`, each able to continue it independently (see `MixerState.replicated`).
+    public func replicated(row: Int = 0, batch: Int, capacity: Int) -> InferenceState {
+        InferenceState(layers: layers.map { $0.replicated(row: row, batch: batch, capacity: capacity) })
+    }
 }

@@ -19,6 +19,10 @@ public protocol SequenceMixer: AnyObject {
 public protocol MixerState: AnyObject {
     /// Tokens consumed so far (the position of the next token).
     var position: Int { get }
+
+    /// A new state for `batch` sequences that all continue from sequence `row` of this one, holding at
+    /// most `capacity` tokens (used to score several continuations of one shared prefix).
+    func replicated(row: Int, batch: Int, capacity: Int) -> MixerState
 }
 
 /// What one forward pass shares across layers.

@@ -12,6 +12,19 @@ public final class RecurrentState: MixerState {
         shift = shiftWidth.map { Tensor(zeros: [batch, $0]) }
     }
 
+    public func replicated(row: Int, batch: Int, capacity: Int) -> MixerState {
+        let heads = matrix.shape[1], n = matrix.shape[2]
+        let copy = RecurrentState(batch: batch, heads: heads, headDim: n, shiftWidth: shift?.shape[1])
+        let per = heads * n * n
+        for b in 0..<batch { (copy.matrix.data + b * per).update(from: matrix.data + row * per, count: per) }
+        if let shift, let target = copy.shift {
+            let c = shift.shape[1]
+            for b in 0..<batch { (target.data + b * c).update(from: shift.data + row * c, count: c) }
+        }
+        copy.position = position
+        return copy
+    }
+
     /// Stores the last token of each row of x [B, T, C] as the shift state.
     func rememberLastTokens(_ x: Tensor) {
         guard let shift else { return }

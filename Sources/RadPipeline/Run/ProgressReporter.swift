@@ -25,7 +25,8 @@ final class ProgressReporter {
 
     func begin(step: String) { start[step] = Date() }
 
-    func update(step: String, tokens: Int64, total: Int64, loss: Double?, metrics extra: [String: Double]) {
+    /// `unit` names what `tokens` counts ("tok" for training, "req" for evaluation requests).
+    func update(step: String, tokens: Int64, total: Int64, loss: Double?, metrics extra: [String: Double], unit: String = "tok") {
         let now = Date()
         let elapsed = now.timeIntervalSince(start[step] ?? now)
         let rate = elapsed > 0 ? Double(tokens) / elapsed : 0
@@ -38,7 +39,7 @@ final class ProgressReporter {
         // name (the report groups the curves by it); such a metric is kept as "optimizer_step".
         for (k, v) in extra where v.isFinite { record[record[k] == nil ? k : "optimizer_" + k] = .double(v) }
         let done = tokens >= total
-        let line = Self.format(step: step, tokens: tokens, total: total, rate: rate, loss: loss, eta: eta)
+        let line = Self.format(step: step, tokens: tokens, total: total, rate: rate, loss: loss, eta: eta, unit: unit)
         if isTerminal {
             sink("\r\u{1B}[2K" + line + (done ? "\n" : ""))
         } else if done || now.timeIntervalSince(lastPrint) >= plainInterval {
@@ -49,12 +50,15 @@ final class ProgressReporter {
         }
     }
 
-    static func format(step: String, tokens: Int64, total: Int64, rate: Double, loss: Double?, eta: Double) -> String {
+    static func format(step: String, tokens: Int64, total: Int64, rate: Double, loss: Double?, eta: Double,
+                       unit: String = "tok") -> String {
         let frac = total > 0 ? min(1, Double(tokens) / Double(total)) : 1
         let width = 20
         let filled = Int(frac * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        var s = "\(step) [\(bar)] \(Units.count(tokens))/\(Units.count(total)) tok  \(Units.count(Int64(rate)))tok/s"
+        // Slow steps (evaluation runs a few requests a second) would otherwise show "0/s".
+        let shownRate = rate < 10 ? String(format: "%.1f", rate) : Units.count(Int64(rate))
+        var s = "\(step) [\(bar)] \(Units.count(tokens))/\(Units.count(total)) \(unit)  \(shownRate)\(unit)/s"
         if let loss { s += String(format: "  loss %.4f", loss) }
         s += "  ETA \(eta.isFinite ? Units.duration(eta) : "?")"
         return s

@@ -79,10 +79,10 @@ public final class StepContext {
         }
     }
 
-    /// Reports progress: tokens done so far (of `total`), the current loss, other scalar metrics. Drawn on
-    /// the terminal and appended to `metrics.jsonl`.
-    public func report(tokens: Int64, of total: Int64, loss: Double?, metrics: [String: Double] = [:]) {
-        progress.update(step: node.id, tokens: tokens, total: total, loss: loss, metrics: metrics)
+    /// Reports progress: tokens done so far (of `total`; another `unit` when the step counts something
+    /// else), the current loss, other scalar metrics. Drawn on the terminal and appended to `metrics.jsonl`.
+    public func report(tokens: Int64, of total: Int64, loss: Double?, metrics: [String: Double] = [:], unit: String = "tok") {
+        progress.update(step: node.id, tokens: tokens, total: total, loss: loss, metrics: metrics, unit: unit)
     }
 
     /// Saves a resumable checkpoint (replacing the previous one). `meta` should say where to resume

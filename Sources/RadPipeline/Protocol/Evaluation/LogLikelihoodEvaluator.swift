@@ -28,12 +28,17 @@ public struct LogLikelihoodEvaluator {
     public let tokenizer: BPETokenizer
     public var batchSize = 8
     public var maxLength = 1024
+    /// Run the context shared by a document's answer choices once (the scores are the same up to
+    /// float rounding; about twice as fast on multiple-choice tasks).
+    public var sharePrefixes = true
+    /// Shorter shared prefixes are not worth a separate pass.
+    public var minimumSharedPrefix = 8
 
     public init(model: DecoderModel, tokenizer: BPETokenizer) {
         self.model = model; self.tokenizer = tokenizer
     }
 
-    struct Scored { var logLikelihood: Double; var greedy: Bool }
+    public struct Scored: Sendable { public var logLikelihood: Double; public var greedy: Bool }
 
     public func evaluate(_ task: EvalTask, documents: [[EvalRequest]], progress: ((Int, Int) -> Void)? = nil) -> TaskResult {
         let requests = documents.flatMap { $0 }
@@ -88,11 +93,20 @@ public struct LogLikelihoodEvaluator {
         return (Array(full.dropLast()), targets)
     }
 
-    func score(_ requests: [EvalRequest], progress: ((Int, Int) -> Void)?) -> [Scored] {
+    /// Log-likelihood of each request's continuation and whether every continuation token is the argmax.
+    public func score(_ requests: [EvalRequest], progress: ((Int, Int) -> Void)? = nil) -> [Scored] {
         let encoded = requests.map(encode)
-        let order = encoded.indices.sorted { encoded[$0].input.count < encoded[$1].input.count }
         var results = [Scored](repeating: Scored(logLikelihood: 0, greedy: false), count: requests.count)
-        let vocab = model.config.vocabSize, c = model.config.hiddenSize
+        let (groups, singles) = sharePrefixes ? Self.sharedPrefixGroups(encoded, minimum: minimumSharedPrefix)
+                                              : ([], Array(encoded.indices))
+        var done = 0
+        for group in groups {
+            scoreSharedPrefix(group.requests, prefixLength: group.prefixLength, encoded: encoded, into: &results)
+            done += group.requests.count
+            progress?(done, requests.count)
+        }
+        // The rest in batches of similar length.
+        let order = singles.sorted { encoded[$0].input.count < encoded[$1].input.count }
         var start = 0
         while start < order.count {
             let group = Array(order[start..<min(start + batchSize, order.count)])
@@ -103,30 +117,78 @@ public struct LogLikelihoodEvaluator {
                 for (t, id) in encoded[i].input.enumerated() { tokens[row * length + t] = id }
             }
             let hidden = model.hiddenStates(tokens, batch: group.count)
-            // Only the continuation positions need logits.
-            var rows: [Int] = []
-            for (row, i) in group.enumerated() {
-                let n = encoded[i].input.count, m = encoded[i].targets.count
-                for t in (n - m)..<n { rows.append(row * length + t) }
-            }
-            let picked = Tensor(zeros: [rows.count, c])
-            for (j, r) in rows.enumerated() { (picked.data + j * c).update(from: hidden.data + r * c, count: c) }
-            let logits = model.logits(fromHidden: picked)
-            var j = 0
-            for i in group {
-                var ll = 0.0, greedy = true
-                for target in encoded[i].targets {
-                    let row = logits.data + j * vocab
-                    ll += LogSoftmaxRow.logProbability(row, count: vocab, index: Int(target))
-                    var best = 0
-                    for v in 1..<vocab where row[v] > row[best] { best = v }
-                    if best != Int(target) { greedy = false }
-                    j += 1
-                }
-                results[i] = Scored(logLikelihood: ll, greedy: greedy)
-            }
-            progress?(start, order.count)
+            scoreContinuations(group, hidden: hidden, encoded: encoded, row: { row, t in row * length + t }, into: &results)
+            done += group.count
+            progress?(done, requests.count)
         }
         return results
+    }
+
+    /// Runs a shared prefix once, then every request's remaining tokens as one batch continuing copies of
+    /// the prefix's state (KV caches or recurrent states).
+    func scoreSharedPrefix(_ group: [Int], prefixLength p: Int, encoded: [(input: [Int32], targets: [Int32])],
+                           into results: inout [Scored]) {
+        let length = group.map { encoded[$0].input.count - p }.max()!
+        let prefixState = model.makeInferenceState(batch: 1, capacity: p)
+        _ = model.hiddenStates(Array(encoded[group[0]].input.prefix(p)), batch: 1, states: prefixState)
+        let states = prefixState.replicated(batch: group.count, capacity: p + length)
+        var tokens = [Int32](repeating: 0, count: group.count * length)   // right padding is harmless: causal
+        for (row, i) in group.enumerated() {
+            for (t, id) in encoded[i].input[p...].enumerated() { tokens[row * length + t] = id }
+        }
+        let hidden = model.hiddenStates(tokens, batch: group.count, states: states)
+        scoreContinuations(group, hidden: hidden, encoded: encoded, row: { row, t in row * length + t - p }, into: &results)
+    }
+
+    /// Logits of the continuation positions only; `row(r, t)` is the hidden-state row of input position t
+    /// of the r-th request of `group`.
+    func scoreContinuations(_ group: [Int], hidden: Tensor, encoded: [(input: [Int32], targets: [Int32])],
+                            row: (Int, Int) -> Int, into results: inout [Scored]) {
+        let vocab = model.config.vocabSize, c = model.config.hiddenSize
+        var rows: [Int] = []
+        for (r, i) in group.enumerated() {
+            let n = encoded[i].input.count, m = encoded[i].targets.count
+            for t in (n - m)..<n { rows.append(row(r, t)) }
+        }
+        let picked = Tensor(zeros: [rows.count, c])
+        for (j, r) in rows.enumerated() { (picked.data + j * c).update(from: hidden.data + r * c, count: c) }
+        let logits = model.logits(fromHidden: picked)
+        var j = 0
+        for i in group {
+            var ll = 0.0, greedy = true
+            for target in encoded[i].targets {
+                let row = logits.data + j * vocab
+                ll += LogSoftmaxRow.logProbability(row, count: vocab, index: Int(target))
+                var best = 0
+                for v in 1..<vocab where row[v] > row[best] { best = v }
+                if best != Int(target) { greedy = false }
+                j += 1
+            }
+            results[i] = Scored(logLikelihood: ll, greedy: greedy)
+        }
+    }
+
+    /// Runs of consecutive requests (a document's answer choices) whose inputs share at least `minimum`
+    /// tokens before the first position any of them scores; everything else is returned as `singles`.
+    static func sharedPrefixGroups(_ encoded: [(input: [Int32], targets: [Int32])], minimum: Int)
+        -> (groups: [(requests: [Int], prefixLength: Int)], singles: [Int]) {
+        var groups: [(requests: [Int], prefixLength: Int)] = [], singles: [Int] = []
+        var i = 0
+        while i < encoded.count {
+            var prefix = encoded[i].input.count - encoded[i].targets.count
+            var j = i + 1
+            while j < encoded.count {
+                let a = encoded[i].input, b = encoded[j].input
+                var common = 0
+                while common < min(a.count, b.count) && a[common] == b[common] { common += 1 }
+                let candidate = min(prefix, common, b.count - encoded[j].targets.count)
+                if candidate < minimum { break }
+                prefix = candidate
+                j += 1
+            }
+            if j - i > 1 { groups.append((Array(i..<j), prefix)) } else { singles.append(i) }
+            i = j
+        }
+        return (groups, singles)
     }
 }

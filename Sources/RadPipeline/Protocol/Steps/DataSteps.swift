@@ -49,7 +49,7 @@ struct TokenizeExecutor: StepExecutor {
                 stream += tokenizer.encode(doc, parseSpecial: false, addBos: false)
                 if let eos { stream.append(eos) }
                 documents += 1
-                context.report(tokens: Int64(i + 1), of: Int64(docs.count), loss: nil)
+                context.report(tokens: Int64(i + 1), of: Int64(docs.count), loss: nil, unit: "doc")
             }
         }
         guard !stream.isEmpty else { throw StepFailure("data entry '\(name)' produced no tokens") }

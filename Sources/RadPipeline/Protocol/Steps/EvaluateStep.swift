@@ -15,16 +15,22 @@ struct EvaluateExecutor: StepExecutor {
             heldoutTokens = Array(heldoutTokens.prefix(Int(cap)))
         }
         let benchmarks = EvaluateExecutor.benchmarkDirectory(manifest: context.manifest)
+        let documents = try tasks.map { try EvalRequestLoader.load(benchmarks.appendingPathComponent($0.fileName).path, limit: limit) }
+        // Progress counts requests (one per answer choice) over every model and task of the step.
+        let requestsPerModel = documents.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+        let totalRequests = Int64(requestsPerModel * models.count)
+        var requestsDone: Int64 = 0
         var perModel: [(String, [TaskResult], ScoreResult?)] = []
         for (i, name) in models.enumerated() {
             let model = name == "teacher" ? try context.teacherModel() : try ModelArtifact.load(try context.input("models[\(i)]"))
             var results: [TaskResult] = []
             if !tasks.isEmpty {
                 let evaluator = LogLikelihoodEvaluator(model: model, tokenizer: try context.tokenizerModel())
-                for task in tasks {
-                    let docs = try EvalRequestLoader.load(benchmarks.appendingPathComponent(task.fileName).path, limit: limit)
-                    results.append(evaluator.evaluate(task, documents: docs) { done, total in
-                        context.report(tokens: Int64(done), of: Int64(total), loss: nil)
+                for (task, docs) in zip(tasks, documents) {
+                    let before = requestsDone
+                    results.append(evaluator.evaluate(task, documents: docs) { done, _ in
+                        requestsDone = before + Int64(done)
+                        context.report(tokens: requestsDone, of: totalRequests, loss: nil, unit: "req")
                     })
                 }
             }
@@ -62,7 +68,7 @@ struct EvaluateExecutor: StepExecutor {
                 .replacingOccurrences(of: "teacher", with: reference.0, options: .anchored))
         }
         for (name, _, ppl) in perModel {
-            if let ppl { lines.append(String(format: "held-out perplexity %-12@ %.3f  (%d tokens)", name as NSString, ppl.ppl, ppl.tokens)) }
+            if let ppl { lines.append("held-out perplexity " + EvalTable.left(name, 14) + String(format: " %9.3f  (%d tokens)", ppl.ppl, ppl.tokens)) }
         }
         return lines.joined(separator: "\n")
     }
