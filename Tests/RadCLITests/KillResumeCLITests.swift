@@ -60,7 +60,7 @@ import Testing
 
     /// Starts `rad` with output to files (a pipe nobody reads could block it).
     static func start(_ arguments: [String], log: URL) throws -> Process {
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let p = Process()
         p.executableURL = RadProcess.executable
         p.arguments = arguments

@@ -21,9 +21,11 @@ import RadPipeline
                 + s.decodeMs.values
             #expect(figures.allSatisfy { $0.isFinite && $0 > 0 }, "\(s)")
             #expect(s.recurrenceLayers == teacher.config.numLayers)
+            #expect((s.trainPeakMB ?? 0) > 0, "peak resident memory is read from /proc on Linux")
         }
         #expect(r.table.contains("| rad-rwkv7 |") && r.table.contains("decode ms @12"))
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as! [String: Any]
         #expect((json["students"] as? [[String: Any]])?.first?["recurrence_share_of_train_step"] is Double)
+        #expect(json["activation_checkpointing"] as? Bool == false)
     }
 }

@@ -76,6 +76,24 @@ import RadPipeline
         }
     }
 
+    /// Recomputing each layer in the backward pass changes memory, not results: the same losses and
+    /// the same weights, bit for bit (RAD-RWKV7's value residual crosses layers; a hybrid mixes kinds).
+    @Test(arguments: ["rad-rwkv6", "rad-rwkv7", "hybrid"])
+    func activationCheckpointingChangesNothing(_ arch: String) throws {
+        func train(_ checkpointing: Bool) throws -> (losses: [Double], weights: [Float]) {
+            let (teacher, converted, stream) = try Self.setup(arch == "hybrid" ? "rad-rwkv7" : arch)
+            let student = arch != "hybrid" ? converted : try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
+                architecture: try StudentArchitectures.make("rad-rwkv7"), softmaxLayers: 1), seed: 11)
+            var s = Self.settings(.logits(klWeight: 1, ceWeight: 0.5), steps: 4, lr: 1e-3)
+            s.activationCheckpointing = checkpointing
+            let losses = try StageTrainer(student: student, teacher: teacher, settings: s, stream: stream).run()
+            return (losses, student.parameters.flatMap { $0.toArray() })
+        }
+        let plain = try train(false), recomputed = try train(true)
+        #expect(plain.losses.count == 4 && plain.losses == recomputed.losses)
+        #expect(plain.weights == recomputed.weights)
+    }
+
     @Test func nonFiniteLossStopsWithoutUpdating() throws {
         let (teacher, student, stream) = try Self.setup()
         student.norm.data[0] = .nan

@@ -11,6 +11,9 @@ public final class DecoderModel {
     public let lmHead: Tensor
     /// Set for students: the architecture that replaced attention (nil for a teacher).
     public var student: StudentDescriptor?
+    /// While training, keep only each layer's input and recompute the layer in the backward pass
+    /// (`checkpointed`): activation memory of one layer instead of all, for one more forward pass.
+    public var activationCheckpointing = false
 
     public init(config: TransformerConfig, embedTokens: Tensor, layers: [DecoderLayer], norm: Tensor, lmHead: Tensor) {
         self.config = config; self.embedTokens = embedTokens; self.layers = layers; self.norm = norm; self.lmHead = lmHead
@@ -40,11 +43,32 @@ public final class DecoderModel {
         let seqLen = tokens.count / batch
         let context = ForwardContext(batch: batch, seqLen: seqLen, positionOffset: states?.position ?? 0)
         var x = embed(tokens, batch: batch)
+        if activationCheckpointing && states == nil && Tape.current != nil {
+            for i in layers.indices { x = checkpointedLayer(i, x, context: context) }
+            return x
+        }
         for (i, layer) in layers.enumerated() {
             context.layerIndex = i
             x = layer(x, context: context, state: states?.layers[i])
         }
         return x
+    }
+
+    /// Layer `i` under `checkpointed`. RAD-RWKV7's value residual (the first layer's values, read by
+    /// every later layer) crosses layers, so it travels as an explicit output of the layer that sets it
+    /// and an explicit input of the layers that read it; its gradient then reaches the first layer.
+    func checkpointedLayer(_ i: Int, _ x: Tensor, context: ForwardContext) -> Tensor {
+        let layer = layers[i]
+        let carried = context.firstLayerValues
+        let outputs = checkpointed([x] + (carried.map { [$0] } ?? [])) { inputs in
+            context.layerIndex = i
+            context.firstLayerValues = inputs.count > 1 ? inputs[1] : nil
+            let y = layer(inputs[0], context: context, state: nil)
+            if inputs.count == 1, let values = context.firstLayerValues { return [y, values] }
+            return [y]
+        }
+        context.firstLayerValues = outputs.count > 1 ? outputs[1] : carried
+        return outputs[0]
     }
 
     /// Normalised final hidden states → logits [B·T, vocab].

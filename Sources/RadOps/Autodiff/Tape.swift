@@ -7,9 +7,10 @@
 public final class Tape {
     @TaskLocal public static var current: Tape?
 
+    /// One recorded computation: its outputs and how to push their gradients back to its inputs.
     struct Entry {
-        let output: Tensor
-        let pullback: (Tensor) -> Void
+        let outputs: [Tensor]
+        let pullback: ([Tensor?]) -> Void
     }
 
     private(set) var entries: [Entry] = []
@@ -41,7 +42,14 @@ public final class Tape {
     /// the inputs' gradients.
     public func record(_ output: Tensor, _ pullback: @escaping (_ outputGrad: Tensor) -> Void) {
         output.requiresGrad = true
-        entries.append(Entry(output: output, pullback: pullback))
+        entries.append(Entry(outputs: [output], pullback: { pullback($0[0]!) }))
+    }
+
+    /// Records a computation with several outputs; `pullback` receives each output's gradient (nil for
+    /// an output nothing downstream used) and runs once, when the first of them is reached.
+    public func record(outputs: [Tensor], _ pullback: @escaping (_ outputGrads: [Tensor?]) -> Void) {
+        for output in outputs { output.requiresGrad = true }
+        entries.append(Entry(outputs: outputs, pullback: pullback))
     }
 
     /// Back-propagates from `loss` (seeded with `seed`, default 1 for every element) and clears the
@@ -54,16 +62,24 @@ public final class Tape {
 
     /// Back-propagates from `output` seeded with an explicit upstream `gradient` of the same shape.
     public func backward(_ output: Tensor, gradient: Tensor) {
-        precondition(gradient.count == output.count, "gradient \(gradient.shape) for output \(output.shape)")
-        output.ensureGrad().data.update(from: gradient.data, count: output.count)
+        backward(seeds: [(output, gradient)])
+    }
+
+    /// Back-propagates from several outputs at once, each seeded with its upstream gradient.
+    public func backward(seeds: [(output: Tensor, gradient: Tensor)]) {
+        for (output, gradient) in seeds {
+            precondition(gradient.count == output.count, "gradient \(gradient.shape) for output \(output.shape)")
+            output.accumulateGrad(gradient.data)
+        }
         propagate()
     }
 
     private func propagate() {
         for entry in entries.reversed() {
-            guard let g = entry.output.grad else { continue }
-            entry.pullback(g)
-            entry.output.grad = nil
+            let grads = entry.outputs.map(\.grad)
+            guard grads.contains(where: { $0 != nil }) else { continue }
+            entry.pullback(grads)
+            for output in entry.outputs { output.grad = nil }
         }
         entries.removeAll()
     }

@@ -16,6 +16,8 @@ public enum ModelBench {
         /// Timed generation steps per context (the median step is reported).
         public var decodeTokens = 16
         public var architectures = ["rad-rwkv6", "rad-rwkv7"]
+        /// Train the students with `DecoderModel.activationCheckpointing`.
+        public var activationCheckpointing = false
         public init() {}
     }
 
@@ -34,6 +36,8 @@ public enum ModelBench {
         /// Forward + backward of the cross-entropy loss (no optimizer update), tokens per second.
         public var trainTokensPerSecond: Double
         public var trainStepMs: Double
+        /// Peak resident memory of the process during the training steps (Linux; nil elsewhere).
+        public var trainPeakMB: Double?
         public var decodeMs: [String: Double]
         /// The recurrence kernel ("gla" or "dplr"), its forward+backward time for one layer at the
         /// training shape, and that time for all recurrent layers over the training step time.
@@ -44,7 +48,7 @@ public enum ModelBench {
         enum CodingKeys: String, CodingKey {
             case architecture
             case forwardTokensPerSecond = "forward_tokens_per_s", trainTokensPerSecond = "train_tokens_per_s"
-            case trainStepMs = "train_step_ms", decodeMs = "decode_ms_per_token"
+            case trainStepMs = "train_step_ms", trainPeakMB = "train_peak_rss_mb", decodeMs = "decode_ms_per_token"
             case recurrenceKernel = "recurrence_kernel", recurrenceLayerMs = "recurrence_fwd_bwd_ms_per_layer"
             case recurrenceLayers = "recurrence_layers", recurrenceShare = "recurrence_share_of_train_step"
         }
@@ -55,11 +59,12 @@ public enum ModelBench {
         public var batch: Int
         public var seqLen: Int
         public var repetitions: Int
+        public var activationCheckpointing: Bool
         public var teacher: TeacherFigures
         public var students: [StudentFigures]
         enum CodingKeys: String, CodingKey {
             case threads, batch, repetitions, teacher, students
-            case seqLen = "seq_len"
+            case seqLen = "seq_len", activationCheckpointing = "activation_checkpointing"
         }
     }
 
@@ -82,8 +87,11 @@ public enum ModelBench {
             let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(architecture: architecture), seed: 1)
             log("\(name) forward \(o.batch)x\(o.seqLen)")
             let forward = n / time(o.repetitions) { _ = student.logits(tokens, batch: o.batch) }
-            log("\(name) forward+backward \(o.batch)x\(o.seqLen)")
+            log("\(name) forward+backward \(o.batch)x\(o.seqLen)\(o.activationCheckpointing ? " (activation checkpointing)" : "")")
+            student.activationCheckpointing = o.activationCheckpointing
+            ProcessMemory.resetPeak()
             let step = trainStepSeconds(student, tokens: tokens, batch: o.batch, repetitions: o.repetitions)
+            let peak = ProcessMemory.peakResidentBytes().map { Double($0) / 1e6 }
             var decode: [String: Double] = [:]
             for context in o.contexts {
                 log("\(name) decode at context \(context)")
@@ -97,11 +105,11 @@ public enum ModelBench {
             let layers = c.numLayers
             students.append(StudentFigures(
                 architecture: name, forwardTokensPerSecond: forward, trainTokensPerSecond: n / step,
-                trainStepMs: step * 1e3, decodeMs: decode, recurrenceKernel: kernel, recurrenceLayerMs: layerMs,
+                trainStepMs: step * 1e3, trainPeakMB: peak, decodeMs: decode, recurrenceKernel: kernel, recurrenceLayerMs: layerMs,
                 recurrenceLayers: layers, recurrenceShare: Double(layers) * layerMs / (step * 1e3)))
         }
         return Result(threads: Parallel.threadCount, batch: o.batch, seqLen: o.seqLen, repetitions: o.repetitions,
-                      teacher: TeacherFigures(forwardTokensPerSecond: teacherForward, decodeMs: teacherDecode),
+                      activationCheckpointing: o.activationCheckpointing, teacher: TeacherFigures(forwardTokensPerSecond: teacherForward, decodeMs: teacherDecode),
                       students: students)
     }
 
@@ -166,14 +174,14 @@ extension ModelBench.Result {
     public var table: String {
         func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
         let contexts = teacher.decodeMs.keys.compactMap { Int($0) }.sorted()
-        var lines = ["| model | forward tok/s | fwd+bwd tok/s | step ms | "
+        var lines = ["| model | forward tok/s | fwd+bwd tok/s | step ms | step peak MB | "
                      + contexts.map { "decode ms @\($0)" }.joined(separator: " | ") + " | recurrence share |",
-                     "|---|---:|---:|---:|" + contexts.map { _ in "---:|" }.joined() + "---:|"]
-        lines.append("| teacher | \(f(teacher.forwardTokensPerSecond)) | - | - | "
+                     "|---|---:|---:|---:|---:|" + contexts.map { _ in "---:|" }.joined() + "---:|"]
+        lines.append("| teacher | \(f(teacher.forwardTokensPerSecond)) | - | - | - | "
                      + contexts.map { f(teacher.decodeMs["\($0)"] ?? .nan, 2) }.joined(separator: " | ") + " | - |")
         for s in students {
             lines.append("| \(s.architecture) | \(f(s.forwardTokensPerSecond)) | \(f(s.trainTokensPerSecond)) | "
-                         + "\(f(s.trainStepMs, 0)) | " + contexts.map { f(s.decodeMs["\($0)"] ?? .nan, 2) }.joined(separator: " | ")
+                         + "\(f(s.trainStepMs, 0)) | \(s.trainPeakMB.map { f($0, 0) } ?? "-") | " + contexts.map { f(s.decodeMs["\($0)"] ?? .nan, 2) }.joined(separator: " | ")
                          + " | \(f(100 * s.recurrenceShare))% (\(s.recurrenceLayers) × \(f(s.recurrenceLayerMs, 2)) ms \(s.recurrenceKernel)) |")
         }
         return lines.joined(separator: "\n") + "\n"

@@ -136,6 +136,11 @@ public struct ManifestValidator {
             if spec.setting(named: "lr_attention") != nil, settings["lr_attention"] == nil, let lr = settings["lr"] {
                 settings["lr_attention"] = lr
             }
+            if let micro = settings["micro_batch"]?.intValue, let batch = settings["batch"]?.intValue, batch % micro != 0 {
+                let divisors = (1...batch).filter { batch % $0 == 0 && $0 <= micro }
+                c.bag.error("micro_batch \(micro) does not divide batch \(batch) of step '\(name)'; try \(divisors.last ?? 1)",
+                            at: (v["micro_batch"] ?? v).location, .range)
+            }
             out.append(Manifest.Step(name: name, kind: kind, settings: settings, location: k.location))
         }
         return out

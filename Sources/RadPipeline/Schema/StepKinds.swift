@@ -71,6 +71,9 @@ public enum EngineStepKinds {
             SettingSpec("tokens", .size(min: 1), default: .int(tokens), "training budget in tokens"),
             SettingSpec("seq_len", .int(min: 1, max: 1 << 20), default: .int(seqLen), "tokens per training sequence"),
             SettingSpec("batch", .int(min: 1, max: 1 << 20), default: .int(batch), "sequences per optimizer step"),
+            SettingSpec("micro_batch", .int(min: 1, max: 1 << 20),
+                        "sequences per forward/backward pass, a divisor of batch (default: batch); gradients accumulate "
+                        + "over batch / micro_batch passes: less memory, the same update up to float rounding"),
             SettingSpec("lr", .learningRate, default: lr, "learning rate of everything but the replacement mixer (LR_main)"),
             SettingSpec("lr_attention", .learningRate, "learning rate of the `.self_attn.` group (LR_att; default: lr)"),
             adam,
@@ -79,6 +82,9 @@ public enum EngineStepKinds {
                         "optimizer steps between resumable checkpoints (0 = only at the end); resume is exact"),
             SettingSpec("log_every", .int(min: 1, max: 1 << 40), default: .int(10), cosmetic: true, "optimizer steps between metric lines"),
             SettingSpec("threads", .int(min: 0, max: 4096), default: .int(0), cosmetic: true, "worker threads (0 = all cores); results are bit-identical"),
+            SettingSpec("activation_checkpointing", .bool, default: .bool(false), cosmetic: true,
+                        "keep only each layer's input and recompute the layer in the backward pass: activation memory "
+                        + "of one layer instead of all, for one more forward pass; results are bit-identical"),
         ]
     }
 

@@ -38,6 +38,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Model benchmarks: contexts before the timed generation steps, comma-separated.")
     var contexts = "128,4096"
 
+    @Flag(help: "Model benchmarks: train the students with activation checkpointing (each layer recomputed in the backward pass).")
+    var activationCheckpointing = false
+
     @Flag(help: "Print JSON instead of tables.")
     var json = false
 
@@ -89,6 +92,7 @@ struct BenchCommand: ParsableCommand {
                     (o.batch, o.seqLen) = parsedShape!
                     o.contexts = parsedContexts!
                     o.architectures = studentList
+                    o.activationCheckpointing = activationCheckpointing
                     report.models = try ModelBench.run(teacher: model, options: o) { Terminal.err("bench: \($0)\n") }
                 }
             }

@@ -74,6 +74,7 @@ public final class StageTrainer {
         }
         for p in student.parameters { p.requiresGrad = false; p.grad = nil }
         for p in attention + main { p.requiresGrad = true }
+        student.activationCheckpointing = settings.activationCheckpointing
         attentionGroup = attention; mainGroup = main
         trainable = attention + main
         var groups = [ParamGroup(params: attention, lr: settings.lrAttention.initLR)]

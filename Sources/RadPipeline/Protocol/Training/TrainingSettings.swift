@@ -55,6 +55,9 @@ public struct TrainingSettings: Equatable, Sendable {
     public var checkpointEvery: Int = 0
     /// Step 3a (spec §1.5): train only the decay and token-shift parameters.
     public var onlyDecayAndTokenshift = false
+    /// Recompute each student layer in the backward pass instead of keeping its activations
+    /// (`DecoderModel.activationCheckpointing`); the results do not change.
+    public var activationCheckpointing = false
 
     /// Parameter short names that step 3a trains: RAD-RWKV6's decay and token shift (as the reference
     /// code's stage 31), and RAD-RWKV7's decay (it has no token shift).
