@@ -23,14 +23,14 @@ public enum SafetensorsWriter {
         var header = "{"
         var parts: [String] = []
         if let metadata, !metadata.isEmpty {
-            let items = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let items = metadata.keys.sorted().map { "\(JSONString.literal($0)):\(JSONString.literal(metadata[$0]!))" }
             parts.append("\"__metadata__\":{\(items.joined(separator: ","))}")
         }
         var offset = 0
         for e in entries {
             let bytes = e.tensor.count * e.dtype.byteSize
             let shape = e.tensor.shape.map(String.init).joined(separator: ",")
-            parts.append("\(jsonString(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            parts.append("\(JSONString.literal(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}")
             offset += bytes
         }
         header += parts.joined(separator: ",") + "}"
@@ -69,22 +69,5 @@ public enum SafetensorsWriter {
             unlink(tmp)
             throw TensorFileError(file: path, "cannot rename \(tmp) into place (\(String(cString: strerror(errno))))")
         }
-    }
-
-    /// A JSON string literal.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
     }
 }

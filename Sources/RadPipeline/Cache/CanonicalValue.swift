@@ -1,4 +1,5 @@
 import Foundation
+import RadOps
 
 /// A JSON value with one canonical text form: keys sorted, integers without a fraction, other numbers in
 /// Swift's shortest round-trip form (`1e-05`, `0.95`). Cache keys are hashes of this text, so the form must
@@ -41,7 +42,7 @@ public indirect enum CanonicalValue: Hashable, Sendable, CustomStringConvertible
             if d.isFinite && d == d.rounded() && abs(d) < 9.0e15 { out += String(Int64(d)) }
             else if d.isFinite { out += "\(d)" }
             else { out += "null" }
-        case .string(let s): out += CanonicalValue.quote(s)
+        case .string(let s): out += JSONString.literal(s)
         case .array(let a):
             if a.isEmpty { out += "[]"; return }
             out += "["
@@ -60,28 +61,12 @@ public indirect enum CanonicalValue: Hashable, Sendable, CustomStringConvertible
             for (i, k) in o.keys.sorted().enumerated() {
                 if i > 0 { out += "," }
                 if pretty { out += "\n" + inner }
-                out += CanonicalValue.quote(k) + (pretty ? ": " : ":")
+                out += JSONString.literal(k) + (pretty ? ": " : ":")
                 o[k]!.write(to: &out, pretty: pretty, indent: inner)
             }
             if pretty { out += "\n" + indent }
             out += "}"
         }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
     }
 
     public subscript(key: String) -> CanonicalValue? {
