@@ -18,8 +18,11 @@ import Testing
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
         let record = """
         {"manifest": "tiny-run", "file": "tiny.yaml", "seed": 1, "status": "ok",
-         "nodes": {"align": {"kind": "align_hidden_states", "status": "ran", "seconds": 12.5, "key": "0123456789abcdef0123"},
-                   "distill": {"kind": "distill_logits", "status": "cached", "seconds": 30.25, "key": "fedcba9876543210fedc"}}}
+         "nodes": {"align": {"kind": "align_hidden_states", "status": "ran", "seconds": 12.5, "tokens_per_s": 164,
+                             "key": "0123456789abcdef0123"},
+                   "distill": {"kind": "distill_logits", "status": "cached", "seconds": 30.25, "key": "fedcba9876543210fedc"},
+                   "student.init": {"kind": "init_student", "status": "ran", "seconds": 2.0, "key": "00112233445566778899"}},
+         "order": ["student.init", "align", "distill"]}
         """
         try Data(record.utf8).write(to: run.appendingPathComponent("run.json"))
         var metrics = ""
@@ -35,7 +38,7 @@ import Testing
         metrics += "not json\n"
         try Data(metrics.utf8).write(to: run.appendingPathComponent("metrics.jsonl"))
         let eval = """
-        {"models": {
+        {"model_order": ["teacher", "distill"], "task_order": ["piqa", "lambada"], "models": {
           "teacher": {"tasks": {"piqa": {"docs": 2, "acc": 0.75, "acc_per_char": 0.7, "paper_metric": "acc", "paper_score": 0.75},
                                 "lambada": {"docs": 2, "acc": 0.5, "acc_per_char": 0.5, "greedy_acc": 0.5, "ppl": 9.5,
                                             "paper_metric": "greedy_acc", "paper_score": 0.5}},
@@ -66,7 +69,11 @@ import Testing
         #expect(html.contains("<polyline"))
         // The steps table and the evaluation table with the paper's relative scores:
         // piqa (0.70 - 0.5) / (0.75 - 0.5) = 80%, lambada (0.25 - 0) / (0.5 - 0) = 50%.
-        #expect(html.contains("<td>align</td><td class=t>align_hidden_states</td><td class=t>ran</td><td>12.5</td>"))
+        #expect(html.contains("<td>align</td><td class=t>align_hidden_states</td><td class=t>ran</td><td>12.5</td><td>164</td>"))
+        // Steps in the order the run executed them, tasks in the manifest's order.
+        let position = { (s: String) in html.range(of: s)?.lowerBound ?? html.endIndex }
+        #expect(position("<td>student.init</td>") < position("<td>align</td>") && position("<td>align</td>") < position("<td>distill</td>"))
+        #expect(position("<td>piqa <small>") < position("<td>lambada <small>"))
         #expect(html.contains("<th>task</th><th>teacher</th><th>distill</th><th>relative</th>"))
         #expect(html.contains("<td>0.7500</td><td>0.7000</td><td class=bad>80.0%</td>"))
         #expect(html.contains("<td>0.5000</td><td>0.2500</td><td class=bad>50.0%</td>"))

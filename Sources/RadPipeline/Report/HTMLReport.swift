@@ -29,7 +29,8 @@ public enum HTMLReport {
         if let record { body += summary(record) } else { body += "<p><small>no run record (run.json) in this folder</small></p>\n" }
         if !curves.isEmpty {
             body += "<h2>Training loss</h2>\n<div class=curves>"
-            for (step, points) in curves.sorted(by: { $0.key < $1.key }) { body += svgCurve(title: step, points: points) }
+            let order = record.map(stepOrder) ?? []
+            for step in curves.keys.sorted(by: { ordered(order, $0, $1) }) { body += svgCurve(title: step, points: curves[step]!) }
             body += "</div>\n"
         }
         if let eval { body += evaluationTable(eval) }
@@ -85,13 +86,28 @@ public enum HTMLReport {
         """
     }
 
+    /// The steps in the order the run executed them (run records before `order` existed: none).
+    static func stepOrder(_ record: RunRecord) -> [String] {
+        record.value["order"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    /// `a` before `b` in `order`; names missing from it come after, alphabetically.
+    static func ordered(_ order: [String], _ a: String, _ b: String) -> Bool {
+        let i = order.firstIndex(of: a) ?? Int.max, j = order.firstIndex(of: b) ?? Int.max
+        return i != j ? i < j : a < b
+    }
+
     static func summary(_ record: RunRecord) -> String {
         guard let nodes = record.value["nodes"]?.objectValue else { return "" }
-        var rows = "<h2>Steps</h2>\n<table><tr><th>step</th><th class=t>kind</th><th class=t>status</th><th>seconds</th><th class=t>key</th></tr>\n"
-        for (id, n) in nodes.sorted(by: { $0.key < $1.key }) {
+        let order = stepOrder(record)
+        var rows = "<h2>Steps</h2>\n<table><tr><th>step</th><th class=t>kind</th><th class=t>status</th><th>seconds</th>"
+            + "<th>tokens/s</th><th class=t>key</th></tr>\n"
+        for id in nodes.keys.sorted(by: { ordered(order, $0, $1) }) {
+            let n = nodes[id]!
             rows += "<tr><td>\(escape(id))</td><td class=t>\(escape(n["kind"]?.stringValue ?? ""))</td>"
             rows += "<td class=t>\(escape(n["status"]?.stringValue ?? ""))</td>"
             rows += "<td>\(n["seconds"]?.doubleValue.map { String(format: "%.1f", $0) } ?? "")</td>"
+            rows += "<td>\(n["tokens_per_s"]?.doubleValue.map { String(format: "%.0f", $0) } ?? "")</td>"
             rows += "<td class=t><small>\(escape(String((n["key"]?.stringValue ?? "").prefix(12))))</small></td></tr>\n"
         }
         return rows + "</table>\n"
@@ -99,12 +115,15 @@ public enum HTMLReport {
 
     static func evaluationTable(_ eval: CanonicalValue) -> String {
         guard let models = eval["models"]?.objectValue, !models.isEmpty else { return "" }
-        let names = models.keys.sorted { ($0 == "teacher" ? "" : $0) < ($1 == "teacher" ? "" : $1) }
+        // The manifest's order of models and tasks when eval.json records it; else the teacher first, then by name.
+        let modelOrder = eval["model_order"]?.arrayValue?.compactMap(\.stringValue) ?? ["teacher"]
+        let names = models.keys.sorted { ordered(modelOrder, $0, $1) }
         let teacher = models["teacher"]
         var html = "<h2>Evaluation</h2>\n<table><tr><th>task</th>"
         for n in names { html += "<th>\(escape(n))</th>" + (n != "teacher" && teacher != nil ? "<th>relative</th>" : "") }
         html += "</tr>\n"
-        let tasks = Set(names.flatMap { models[$0]?["tasks"]?.objectValue?.keys.map { $0 } ?? [] }).sorted()
+        let taskOrder = eval["task_order"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let tasks = Set(names.flatMap { models[$0]?["tasks"]?.objectValue?.keys.map { $0 } ?? [] }).sorted { ordered(taskOrder, $0, $1) }
         for task in tasks {
             html += "<tr><td>\(escape(task)) <small>\(escape(models[names[0]]?["tasks"]?[task]?["paper_metric"]?.stringValue ?? ""))</small></td>"
             let t = teacher?["tasks"]?[task]?["paper_score"]?.doubleValue

@@ -108,7 +108,9 @@ public final class Runner {
                 try? store.removeCheckpoint(key: key.key)
                 let dt = Date().timeIntervalSince(t0)
                 entry["seconds"] = .double((dt * 1000).rounded() / 1000)
-                if let tokens = node.settings["tokens"]?.intValue, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
+                // A training step measures its own rate (a resumed step trained only part of its tokens now).
+                if let rate = out.meta["tokens_per_second"]?.doubleValue, rate > 0 { entry["tokens_per_s"] = .double(rate.rounded()) }
+                else if let tokens = node.settings["tokens"]?.intValue, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
                 finish(.ran, dt)
             } catch {
                 failure = StepFailure("step '\(node.id)' (\(node.kind)) failed: \(error)")
@@ -122,6 +124,8 @@ public final class Runner {
             "finished": .string(ISO8601DateFormatter().string(from: Date())),
             "status": .string(failure == nil ? "ok" : "failed"),
             "nodes": .object(nodeRecords),
+            // `nodes` is an object (its keys print sorted); this is the order the steps ran in.
+            "order": .array(graph.nodes.map { .string($0.id) }),
         ])
         try RunRecord(value: record).save(to: runDir)
         if let failure { throw failure }

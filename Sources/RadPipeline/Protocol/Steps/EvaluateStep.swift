@@ -89,6 +89,8 @@ struct EvaluateExecutor: StepExecutor {
             if let ppl { entry["heldout"] = .object(["ppl": .double(ppl.ppl), "nll": .double(ppl.nll), "tokens": .int(Int64(ppl.tokens))]) }
             models[name] = .object(entry)
         }
-        return .object(["models": .object(models)])
+        return .object(["models": .object(models),
+                        "model_order": .array(perModel.map { .string($0.0) }),
+                        "task_order": .array((perModel.first?.1 ?? []).map { .string($0.task) })])
     }
 }
