@@ -4,12 +4,7 @@ import RadOps
 
 /// RAD-RWKV6 recurrence (GLA): kernel vs Double reference vs inference step vs FLA fixture, gradients.
 @Suite struct RecurrenceGLATests {
-    static let shapes = [
-        RecurrenceShape(batch: 2, length: 9, heads: 3, headSize: 8),
-        RecurrenceShape(batch: 1, length: 1, heads: 2, headSize: 16),    // T = 1
-        RecurrenceShape(batch: 2, length: 17, heads: 1, headSize: 12),   // odd length, N not a multiple of 8
-        RecurrenceShape(batch: 1, length: 6, heads: 1, headSize: 5),     // one task, fewer than the threads
-    ]
+    static let shapes = RecurrenceTestShapes.edgeCases
 
     @Test(arguments: shapes)
     func kernelMatchesReference(_ shape: RecurrenceShape) {

@@ -92,3 +92,14 @@ struct RecurrenceFixture: Decodable {
         return Tensor(shape: [values.count], values: values)
     }
 }
+
+/// The shapes both recurrences are tested at: several heads, T = 1, an odd length with N not a
+/// multiple of the 8 SIMD lanes, and a single (batch, head) task, fewer than the worker threads.
+enum RecurrenceTestShapes {
+    static let edgeCases = [
+        RecurrenceShape(batch: 2, length: 9, heads: 3, headSize: 8),
+        RecurrenceShape(batch: 1, length: 1, heads: 2, headSize: 16),
+        RecurrenceShape(batch: 2, length: 17, heads: 1, headSize: 12),
+        RecurrenceShape(batch: 1, length: 6, heads: 1, headSize: 5),
+    ]
+}

@@ -99,15 +99,10 @@ public enum GLARecurrence {
                                initialState: UnsafePointer<Float>?,
                                output: UnsafeMutablePointer<Float>, finalState: UnsafeMutablePointer<Float>,
                                shape: RecurrenceShape) {
-        let n = shape.headSize, nn = n * n, heads = shape.heads
+        let n = shape.headSize, heads = shape.heads
         Parallel.forEach(shape.batch * heads) { bh in
             let b = bh / heads, h = bh % heads
-            let s = finalState + bh * nn
-            if let s0 = initialState {
-                if UnsafePointer(s) != s0 + bh * nn { s.update(from: s0 + bh * nn, count: nn) }
-            } else {
-                s.update(repeating: 0, count: nn)
-            }
+            let s = shape.startState(finalState, from: initialState, head: bh)
             let w = UnsafeMutablePointer<Float>.allocate(capacity: n)
             defer { w.deallocate() }
             for t in 0..<shape.length {

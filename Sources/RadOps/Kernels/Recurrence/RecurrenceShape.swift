@@ -35,6 +35,19 @@ public struct RecurrenceShape: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "B=\(batch) T=\(length) H=\(heads) N=\(headSize)" }
+
+    /// Sets head `bh`'s running state (`states + bh·N²`) to its initial state, or to zeros without one.
+    /// The initial state may be the same buffer (the state updated in place, as decoding does).
+    @inline(__always) func startState(_ states: UnsafeMutablePointer<Float>, from initial: UnsafePointer<Float>?,
+                                      head bh: Int) -> UnsafeMutablePointer<Float> {
+        let nn = headStateCount, s = states + bh * nn
+        if let initial {
+            if UnsafePointer(s) != initial + bh * nn { s.update(from: initial + bh * nn, count: nn) }
+        } else {
+            s.update(repeating: 0, count: nn)
+        }
+        return s
+    }
 }
 
 // Eight-lane helpers for the fused loops that also reduce (a strict scalar float sum does not
