@@ -19,25 +19,15 @@ public enum DPLRRecurrenceReference {
                                shape: RecurrenceShape) -> (output: [Float], finalState: [Float]) {
         let x = Inputs(r: r, logw: logw, k: k, v: v, alpha: alpha, beta: beta)
         let states = allStates(x, initialState: initialState, shape: shape)
-        let n = shape.headSize, nn = n * n
-        var out = [Float](repeating: 0, count: shape.sequenceCount)
-        var final = [Float](repeating: 0, count: shape.stateCount)
-        for b in 0..<shape.batch {
-            for h in 0..<shape.heads {
-                let bh = b * shape.heads + h
-                for t in 0..<shape.length {
-                    let o = shape.offset(batch: b, token: t, head: h)
-                    let st = states[bh][t + 1]
-                    for i in 0..<n {
-                        var y = 0.0
-                        for j in 0..<n { y += st[i * n + j] * Double(r[o + j]) }
-                        out[o + i] = Float(y)
-                    }
-                }
-                for e in 0..<nn { final[bh * nn + e] = Float(states[bh][shape.length][e]) }
+        let n = shape.headSize
+        return RecurrenceReadout.outputs(states, shape: shape) { o, st, out in
+            // y_t[i] = Σ_j S_t[i][j]·r_t[j] (S indexed [value i][key j]).
+            for i in 0..<n {
+                var y = 0.0
+                for j in 0..<n { y += st[i * n + j] * Double(r[o + j]) }
+                out[o + i] = Float(y)
             }
         }
-        return (out, final)
     }
 
     /// states[bh][t + 1] = S_t (S indexed [value i][key j]).

@@ -14,25 +14,15 @@ public enum GLARecurrenceReference {
                                logw: UnsafePointer<Float>, scale: Float, initialState: UnsafePointer<Float>?,
                                shape: RecurrenceShape) -> (output: [Float], finalState: [Float]) {
         let states = allStates(q: q, k: k, v: v, logw: logw, initialState: initialState, shape: shape)
-        let n = shape.headSize, nn = n * n
-        var out = [Float](repeating: 0, count: shape.sequenceCount)
-        var final = [Float](repeating: 0, count: shape.stateCount)
-        for b in 0..<shape.batch {
-            for h in 0..<shape.heads {
-                let bh = b * shape.heads + h
-                for t in 0..<shape.length {
-                    let o = shape.offset(batch: b, token: t, head: h)
-                    let st = states[bh][t + 1]
-                    for j in 0..<n {
-                        var acc = 0.0
-                        for i in 0..<n { acc += Double(q[o + i]) * Double(scale) * st[i * n + j] }
-                        out[o + j] = Float(acc)
-                    }
-                }
-                for e in 0..<nn { final[bh * nn + e] = Float(states[bh][shape.length][e]) }
+        let n = shape.headSize
+        return RecurrenceReadout.outputs(states, shape: shape) { o, st, out in
+            // o_t[j] = Σ_i q_t[i]·scale·S_t[i][j] (S indexed [key i][value j]).
+            for j in 0..<n {
+                var acc = 0.0
+                for i in 0..<n { acc += Double(q[o + i]) * Double(scale) * st[i * n + j] }
+                out[o + j] = Float(acc)
             }
         }
-        return (out, final)
     }
 
     /// All states S_{−1}...S_{T−1} per (batch, head): states[bh][t + 1] = S_t.
