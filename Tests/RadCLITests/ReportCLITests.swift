@@ -137,5 +137,16 @@ import Testing
         #expect(r.stdout.hasSuffix("report: \(report.path)\n"), "\(r.stdout)")
         let html = try String(contentsOf: report, encoding: .utf8)
         #expect(html.contains("<h1>eval-only</h1>") && html.contains("<h2>Evaluation</h2>") && html.contains("<td>piqa <small>acc</small></td>"))
+        #expect(r.stdout.contains("\npiqa "), "\(r.stdout)")
+
+        // Again, everything cached: the run still ends with the table and rewrites eval.txt / eval.json.
+        for name in ["eval.txt", "eval.json"] { try FileManager.default.removeItem(at: runs.appendingPathComponent("eval-only/\(name)")) }
+        let again = try RadProcess.run(["run", manifest.path, "--cache", dir.appendingPathComponent("cache").path, "--runs", runs.path],
+                                       cwd: Self.repo)
+        #expect(again.status == 0 && again.stdout.contains("eval: cached"), "\(again.stderr)")
+        #expect(again.stdout.hasPrefix("task ") && again.stdout.contains("\npiqa "), "\(again.stdout)")
+        let table = try String(contentsOf: runs.appendingPathComponent("eval-only/eval.txt"), encoding: .utf8)
+        #expect(again.stdout.hasPrefix(table))
+        #expect(FileManager.default.fileExists(atPath: runs.appendingPathComponent("eval-only/eval.json").path))
     }
 }

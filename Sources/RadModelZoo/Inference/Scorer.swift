@@ -8,6 +8,8 @@ public struct ScoreResult: Sendable, Codable {
     /// Mean negative log-likelihood per scored token, in nats.
     public var nll: Double
     public var ppl: Double { exp(nll) }
+
+    public init(tokens: Int, nll: Double) { self.tokens = tokens; self.nll = nll }
 }
 
 /// Scores text the way `rad score` reports it: the stream is cut into consecutive windows of

@@ -41,12 +41,53 @@ struct EvaluateExecutor: StepExecutor {
             perModel.append((name, results, ppl))
             printProgressLine("\(context.node.id): \(name) done")
         }
-        let table = EvaluateExecutor.table(perModel)
-        print(table)
         let json = EvaluateExecutor.json(perModel)
+        // The results are kept in the artifact; `materialize` shows them, fresh or cached.
+        let data = context.workDirectory.appendingPathComponent("eval.json")
+        try Data(json.prettyJSON.utf8).write(to: data)
+        return StepOutput(files: ["eval.json": data], meta: json)
+    }
+
+    /// Prints the comparison table and writes eval.json / eval.txt into the run folder, so that a run
+    /// whose evaluation is cached still ends with the table (and `rad report` finds it).
+    func materialize(_ context: StepContext, artifact: Artifact) throws {
+        var json: CanonicalValue
+        if artifact.files["files/eval.json"] != nil {
+            json = try JSONReader.parse(try Data(contentsOf: artifact.file("eval.json")))
+        } else {
+            // Evaluations cached before the file existed: the JSON is the step's meta.
+            json = artifact.meta
+            if case .object(var meta) = json { meta["record"] = nil; meta["node"] = nil; json = .object(meta) }
+        }
+        let table = EvaluateExecutor.table(EvaluateExecutor.results(json))
         try Data(json.prettyJSON.utf8).write(to: context.runDirectory.appendingPathComponent("eval.json"))
         try Data((table + "\n").utf8).write(to: context.runDirectory.appendingPathComponent("eval.txt"))
-        return StepOutput(meta: json)
+        print(table)
+    }
+
+    /// The per-model results back from `json(_:)`'s form, in the order they were evaluated.
+    static func results(_ json: CanonicalValue) -> [(String, [TaskResult], ScoreResult?)] {
+        guard let models = json["models"]?.objectValue else { return [] }
+        let order = json["model_order"]?.arrayValue?.compactMap(\.stringValue) ?? models.keys.sorted { a, b in
+            a == "teacher" || (b != "teacher" && a < b)
+        }
+        let taskOrder = json["task_order"]?.arrayValue?.compactMap(\.stringValue)
+        return order.compactMap { name -> (String, [TaskResult], ScoreResult?)? in
+            guard let entry = models[name] else { return nil }
+            let tasks = entry["tasks"]?.objectValue ?? [:]
+            let results: [TaskResult] = (taskOrder ?? tasks.keys.sorted()).compactMap { task in
+                guard let t = tasks[task] else { return nil }
+                return TaskResult(task: task, docs: Int(t["docs"]?.intValue ?? 0), acc: t["acc"]?.doubleValue ?? .nan,
+                                  accPerChar: t["acc_per_char"]?.doubleValue ?? .nan, greedyAcc: t["greedy_acc"]?.doubleValue,
+                                  ppl: t["ppl"]?.doubleValue, paperMetric: t["paper_metric"]?.stringValue ?? "acc",
+                                  paperScore: t["paper_score"]?.doubleValue ?? .nan)
+            }
+            let heldout = entry["heldout"].flatMap { h -> ScoreResult? in
+                guard let tokens = h["tokens"]?.intValue, let nll = h["nll"]?.doubleValue else { return nil }
+                return ScoreResult(tokens: Int(tokens), nll: nll)
+            }
+            return (name, results, heldout)
+        }
     }
 
     /// `assets/benchmarks` next to the manifest's project (the manifest's folder or its parents).
