@@ -15,15 +15,22 @@ public final class TensorStorage: @unchecked Sendable {
         precondition(count >= 0, "negative storage size")
         _ = Self.keepFreedMemory
         self.count = count
-        let bytes = max(64, (count * MemoryLayout<Float>.stride + 63) / 64 * 64)
-        guard let raw = aligned_alloc(64, bytes) else {
+        let bytes = Self.byteSize(count)
+        let pooled = bytes >= LargeBlockPool.threshold ? LargeBlockPool.shared.take(bytes: bytes) : nil
+        guard let raw = pooled ?? aligned_alloc(64, bytes) else {
             fatalError("rad: out of memory allocating \(bytes) bytes")
         }
         memset(raw, 0, bytes)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    deinit { free(pointer) }
+    deinit {
+        let bytes = Self.byteSize(count)
+        if bytes >= LargeBlockPool.threshold && LargeBlockPool.shared.keep(UnsafeMutableRawPointer(pointer), bytes: bytes) { return }
+        free(pointer)
+    }
+
+    static func byteSize(_ count: Int) -> Int { max(64, (count * MemoryLayout<Float>.stride + 63) / 64 * 64) }
 
     /// glibc returns every block above 128 KiB to the kernel on free and maps a fresh one on the next
     /// allocation, so each op output paid page faults (measured: elementwise ops at 13-26% of memcpy).
