@@ -18,11 +18,13 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let steps = json["steps"] as! [[String: Any]]
-        // SmolLM2-135M: 134.5M teacher parameters (tied head); align trains 64k tokens with one teacher
-        // forward per token, so about (6 · N_student + 2 · N_teacher) · 64k ≈ 76 TFLOP.
+        // SmolLM2-135M: stage 1 runs the teacher's 30 layers without the head (about 106M weights) and
+        // trains only the student's mixers (about 44M weights with the gate and the LoRAs) on 64k tokens:
+        // (2 · 106M + 6 · 44M) · 64k ≈ 31 TFLOP. (The idle machine ran it in 321 s; 31 TFLOP at the
+        // planner's assumed 90 GFLOP/s is 340 s.)
         let align = try #require(steps.first { $0["id"] as? String == "align" })
         let flops = try #require(align["flops"] as? Double)
-        #expect(flops > 5e13 && flops < 1e14, "\(flops)")
+        #expect(flops > 2.5e13 && flops < 4e13, "\(flops)")
         #expect((align["seconds"] as? Double ?? 0) > 0)
         for id in ["distill", "finetune"] {
             let s = try #require(steps.first { $0["id"] as? String == id })

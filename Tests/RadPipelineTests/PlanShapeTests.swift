@@ -22,6 +22,7 @@ import RadPipeline
         #expect(shape.parameters == Self.arithmeticParameters(teacher))
         #expect(shape.layers == teacher.config.numLayers && shape.hidden == teacher.config.hiddenSize)
         #expect(shape.vocabulary == teacher.config.vocabSize)
+        #expect(shape.mixerParameters == Int64(teacher.layers.reduce(0) { $0 + $1.mixer.parameters.reduce(0) { $0 + $1.count } }))
         for arch in ["rad-rwkv6", "rad-rwkv7", "qlinatt"] {
             for softmaxLayers in [0, 1] {
                 let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
@@ -35,6 +36,8 @@ import RadPipeline
                     #expect(abs(Double(s.parameters - built)) <= 0.1 * Double(built), "\(name) \(arch) softmax_layers \(softmaxLayers)")
                 } else {
                     #expect(s.parameters == built, "\(name) \(arch) softmax_layers \(softmaxLayers)")
+                    let mixers = student.layers.reduce(0) { $0 + $1.mixer.parameters.reduce(0) { $0 + $1.count } }
+                    #expect(s.mixerParameters == Int64(mixers), "\(name) \(arch) softmax_layers \(softmaxLayers)")
                 }
             }
         }
@@ -54,7 +57,10 @@ import RadPipeline
         let align = try #require(plan.entries.first { $0.id == "align" })
         let ts = try #require(try provider.teacherShape(source: teacher, format: "auto"))
         let ss = try #require(provider.studentShape(architecture: "rad-rwkv7", options: [:], teacher: ts))
-        #expect(align.flops == (6 * Double(ss.parameters) + 2 * Double(ts.parameters)) * 1e6)
+        // Stage 1: the teacher's layers without the head (2 FLOPs per weight and token), the student's
+        // mixers forward and backward (6).
+        let teacherBody = Double(ts.parameters - Int64(ts.vocabulary * ts.hidden))
+        #expect(align.flops == (6 * Double(ss.mixerParameters) + 2 * teacherBody) * 1e6)
         #expect(!plan.table.contains(" ? "))
     }
 }

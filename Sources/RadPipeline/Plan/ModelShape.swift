@@ -5,8 +5,11 @@ public struct ModelShape: Sendable, Hashable {
     public var layers: Int
     public var hidden: Int
     public var vocabulary: Int
-    public init(parameters: Int64, layers: Int, hidden: Int, vocabulary: Int) {
+    /// Of `parameters`, those of the sequence mixers (attention or its replacement), all layers together.
+    public var mixerParameters: Int64
+    public init(parameters: Int64, layers: Int, hidden: Int, vocabulary: Int, mixerParameters: Int64 = 0) {
         self.parameters = parameters; self.layers = layers; self.hidden = hidden; self.vocabulary = vocabulary
+        self.mixerParameters = mixerParameters
     }
 }
 

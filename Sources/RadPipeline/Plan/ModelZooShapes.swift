@@ -52,9 +52,10 @@ public final class ModelZooShapes: ModelShapeProvider {
     static func shape(_ c: TransformerConfig, mixer: (Int) -> Int64) -> ModelShape {
         let h = Int64(c.hiddenSize)
         let perLayerRest = 3 * h * Int64(c.intermediateSize) + 2 * h
-        let layers = (0..<c.numLayers).reduce(Int64(0)) { $0 + mixer($1) + perLayerRest }
+        let mixers = (0..<c.numLayers).reduce(Int64(0)) { $0 + mixer($1) }
+        let layers = mixers + Int64(c.numLayers) * perLayerRest
         return ModelShape(parameters: layers + h + Int64(c.vocabSize) * h, layers: c.numLayers,
-                          hidden: c.hiddenSize, vocabulary: c.vocabSize)
+                          hidden: c.hiddenSize, vocabulary: c.vocabSize, mixerParameters: mixers)
     }
 
     /// Softmax attention: q/k/v/o projections and the q/k/v biases when the config has them.

@@ -111,8 +111,14 @@ public struct Planner {
                 let steps = (tokens + seqLen * batch - 1) / (seqLen * batch)
                 e.tokens = tokens; e.optimizerSteps = steps; e.sequences = steps * batch
                 if let st = studentShape {
-                    let teacherFwd = step.spec.teacherForwardPerToken(s) * 2 * Double(teacherShape?.parameters ?? 0)
-                    e.flops = (6 * Double(st.parameters) + teacherFwd) * Double(tokens)
+                    if step.spec.trainsOnlyMixers, let ts = teacherShape, st.mixerParameters > 0 {
+                        // Stage 1: the teacher's layers without its head, the student's mixers forward + backward.
+                        let teacherBody = Double(ts.parameters - Int64(ts.vocabulary) * Int64(ts.hidden))
+                        e.flops = (2 * teacherBody + 6 * Double(st.mixerParameters)) * Double(tokens)
+                    } else {
+                        let teacherFwd = step.spec.teacherForwardPerToken(s) * 2 * Double(teacherShape?.parameters ?? 0)
+                        e.flops = (6 * Double(st.parameters) + teacherFwd) * Double(tokens)
+                    }
                     if let rate = previous?.node(node.id)?["tokens_per_s"]?.doubleValue, rate > 0 {
                         e.seconds = Double(tokens) / rate
                     } else {

@@ -19,13 +19,17 @@ public struct StepKindSpec: Sendable {
     public var isTraining: Bool
     /// Forward passes of the teacher per trained token (0, or 1 for distillation-style steps).
     public var teacherForwardPerToken: @Sendable ([String: CanonicalValue]) -> Double
+    /// Stage 1's cost model: the teacher runs without its head and only the student's mixers run and train
+    /// (instead of the whole student).
+    public var trainsOnlyMixers: Bool
 
     public init(name: String, summary: String, settings: [SettingSpec], modelInput: ModelInput, producesModel: Bool,
-                usesData: Bool, isTraining: Bool,
+                usesData: Bool, isTraining: Bool, trainsOnlyMixers: Bool = false,
                 needsTeacher: @escaping @Sendable ([String: CanonicalValue]) -> Bool = { _ in false },
                 teacherForwardPerToken: @escaping @Sendable ([String: CanonicalValue]) -> Double = { _ in 0 }) {
         self.name = name; self.summary = summary; self.settings = settings; self.modelInput = modelInput
         self.producesModel = producesModel; self.usesData = usesData; self.isTraining = isTraining
+        self.trainsOnlyMixers = trainsOnlyMixers
         self.needsTeacher = needsTeacher; self.teacherForwardPerToken = teacherForwardPerToken
     }
 
@@ -100,7 +104,7 @@ public enum EngineStepKinds {
             SettingSpec("loss", .choice(["l2_rms", "mse"]), default: .string("l2_rms"),
                         "per-token L2 norm / sqrt(C) (the code's loss) or mean squared error"),
         ],
-        modelInput: .optional, producesModel: true, usesData: true, isTraining: true,
+        modelInput: .optional, producesModel: true, usesData: true, isTraining: true, trainsOnlyMixers: true,
         needsTeacher: { _ in true }, teacherForwardPerToken: { _ in 1 })
 
     public static let distillLogits = StepKindSpec(
