@@ -114,23 +114,24 @@ public enum HTMLReport {
     }
 
     static func evaluationTable(_ eval: CanonicalValue) -> String {
-        guard let models = eval["models"]?.objectValue, !models.isEmpty else { return "" }
-        // The manifest's order of models and tasks when eval.json records it; else the teacher first, then by name.
-        let modelOrder = eval["model_order"]?.arrayValue?.compactMap(\.stringValue) ?? ["teacher"]
-        let names = models.keys.sorted { ordered(modelOrder, $0, $1) }
-        let teacher = models["teacher"]
+        // The models and tasks in the order they were evaluated (the manifest's).
+        let results = EvaluateExecutor.results(eval)
+        guard !results.isEmpty else { return "" }
+        let teacher = results.first { $0.0 == "teacher" }?.1
+        let compare = { (name: String) in name != "teacher" && teacher != nil }
         var html = "<h2>Evaluation</h2>\n<table><tr><th>task</th>"
-        for n in names { html += "<th>\(escape(n))</th>" + (n != "teacher" && teacher != nil ? "<th>relative</th>" : "") }
+        for (n, _, _) in results { html += "<th>\(escape(n))</th>" + (compare(n) ? "<th>relative</th>" : "") }
         html += "</tr>\n"
-        let taskOrder = eval["task_order"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let tasks = Set(names.flatMap { models[$0]?["tasks"]?.objectValue?.keys.map { $0 } ?? [] }).sorted { ordered(taskOrder, $0, $1) }
+        var tasks: [String] = []
+        for (_, rs, _) in results { for r in rs where !tasks.contains(r.task) { tasks.append(r.task) } }
         for task in tasks {
-            html += "<tr><td>\(escape(task)) <small>\(escape(models[names[0]]?["tasks"]?[task]?["paper_metric"]?.stringValue ?? ""))</small></td>"
-            let t = teacher?["tasks"]?[task]?["paper_score"]?.doubleValue
-            for n in names {
-                let s = models[n]?["tasks"]?[task]?["paper_score"]?.doubleValue
+            let metric = results[0].1.first { $0.task == task }?.paperMetric ?? ""
+            html += "<tr><td>\(escape(task)) <small>\(escape(metric))</small></td>"
+            let t = teacher?.first { $0.task == task }?.paperScore
+            for (n, rs, _) in results {
+                let s = rs.first { $0.task == task }?.paperScore
                 html += "<td>\(s.map { String(format: "%.4f", $0) } ?? "–")</td>"
-                if n != "teacher" && teacher != nil {
+                if compare(n) {
                     let r = EvalTask(rawValue: task)?.randomBaseline ?? 0
                     if let s, let t, t != r {
                         let rel = 100 * (s - r) / (t - r)
@@ -141,9 +142,10 @@ public enum HTMLReport {
             html += "</tr>\n"
         }
         html += "<tr><td>held-out perplexity</td>"
-        for n in names {
-            html += "<td>\(models[n]?["heldout"]?["ppl"]?.doubleValue.map { String(format: "%.3f", $0) } ?? "–")</td>"
-            if n != "teacher" && teacher != nil { html += "<td></td>" }
+        for (n, _, _) in results {
+            // The perplexity as recorded (not recomputed from the rounded mean NLL).
+            html += "<td>\(eval["models"]?[n]?["heldout"]?["ppl"]?.doubleValue.map { String(format: "%.3f", $0) } ?? "–")</td>"
+            if compare(n) { html += "<td></td>" }
         }
         return html + "</tr>\n</table>\n<p><small>relative = (student − random) / (teacher − random), the paper's formula.</small></p>\n"
     }

@@ -41,24 +41,16 @@ struct EvaluateExecutor: StepExecutor {
             perModel.append((name, results, ppl))
             printProgressLine("\(context.node.id): \(name) done")
         }
-        let json = EvaluateExecutor.json(perModel)
-        // The results are kept in the artifact; `materialize` shows them, fresh or cached.
-        let data = context.workDirectory.appendingPathComponent("eval.json")
-        try Data(json.prettyJSON.utf8).write(to: data)
-        return StepOutput(files: ["eval.json": data], meta: json)
+        // The results are the artifact's meta; `materialize` shows them, fresh or cached.
+        return StepOutput(meta: EvaluateExecutor.json(perModel))
     }
 
     /// Prints the comparison table and writes eval.json / eval.txt into the run folder, so that a run
     /// whose evaluation is cached still ends with the table (and `rad report` finds it).
     func materialize(_ context: StepContext, artifact: Artifact) throws {
-        var json: CanonicalValue
-        if artifact.files["files/eval.json"] != nil {
-            json = try JSONReader.parse(try Data(contentsOf: artifact.file("eval.json")))
-        } else {
-            // Evaluations cached before the file existed: the JSON is the step's meta.
-            json = artifact.meta
-            if case .object(var meta) = json { meta["record"] = nil; meta["node"] = nil; json = .object(meta) }
-        }
+        // The meta as `execute` returned it (the runner adds the node's name and key record).
+        var json = artifact.meta
+        if case .object(var meta) = json { meta["record"] = nil; meta["node"] = nil; json = .object(meta) }
         let table = EvaluateExecutor.table(EvaluateExecutor.results(json))
         try Data(json.prettyJSON.utf8).write(to: context.runDirectory.appendingPathComponent("eval.json"))
         try Data((table + "\n").utf8).write(to: context.runDirectory.appendingPathComponent("eval.txt"))
