@@ -66,59 +66,50 @@ public enum DPLRRecurrenceReference {
         let states = allStates(x, initialState: initialState, shape: shape)
         let n = shape.headSize, nn = n * n, count = shape.sequenceCount
         let zeros = [Float](repeating: 0, count: count)
-        var g = Gradients(dr: zeros, dlogw: zeros, dk: zeros, dv: zeros, dAlpha: zeros, dBeta: zeros,
-                          dInitialState: .init(repeating: 0, count: shape.stateCount))
+        var g = Gradients(dr: zeros, dlogw: zeros, dk: zeros, dv: zeros, dAlpha: zeros, dBeta: zeros, dInitialState: [])
         func d(_ p: UnsafePointer<Float>, _ i: Int) -> Double { Double(p[i]) }
-        for b in 0..<shape.batch {
-            for h in 0..<shape.heads {
-                let bh = b * shape.heads + h
-                var ds = (0..<nn).map { e in dFinalState.map { Double($0[bh * nn + e]) } ?? 0 }
-                for t in stride(from: shape.length - 1, through: 0, by: -1) {
-                    let o = shape.offset(batch: b, token: t, head: h)
-                    let st = states[bh][t + 1], prev = states[bh][t]
-                    // y_i = Σ_j S_t[i][j] r_j
-                    for j in 0..<n {
-                        var dr = 0.0
-                        for i in 0..<n { dr += st[i * n + j] * d(dOutput, o + i) }
-                        g.dr[o + j] = Float(dr)
-                    }
-                    for i in 0..<n { for j in 0..<n { ds[i * n + j] += d(dOutput, o + i) * d(r, o + j) } }
-                    // S_t[i][j] = S[i][j] w_j + v_i k_j + sa_i β_j,  sa_i = Σ_j S[i][j] α_j
-                    var sa = [Double](repeating: 0, count: n), dsa = [Double](repeating: 0, count: n)
-                    for i in 0..<n { for j in 0..<n { sa[i] += prev[i * n + j] * d(alpha, o + j) } }
-                    for i in 0..<n {
-                        var dv = 0.0
-                        for j in 0..<n {
-                            dv += ds[i * n + j] * d(k, o + j)
-                            dsa[i] += ds[i * n + j] * d(beta, o + j)
-                        }
-                        g.dv[o + i] = Float(dv)
-                    }
-                    for j in 0..<n {
-                        let w = exp(d(logw, o + j))
-                        var dk = 0.0, db = 0.0, dw = 0.0, da = 0.0
-                        for i in 0..<n {
-                            dk += ds[i * n + j] * d(v, o + i)
-                            db += ds[i * n + j] * sa[i]
-                            dw += ds[i * n + j] * prev[i * n + j]
-                            da += prev[i * n + j] * dsa[i]
-                        }
-                        g.dk[o + j] = Float(dk)
-                        g.dBeta[o + j] = Float(db)
-                        g.dlogw[o + j] = Float(dw * w)
-                        g.dAlpha[o + j] = Float(da)
-                    }
-                    var prevGrad = [Double](repeating: 0, count: nn)
-                    for i in 0..<n {
-                        for j in 0..<n {
-                            prevGrad[i * n + j] = ds[i * n + j] * exp(d(logw, o + j)) + dsa[i] * d(alpha, o + j)
-                        }
-                    }
-                    ds = prevGrad
-                }
-                for e in 0..<nn { g.dInitialState[bh * nn + e] = Float(ds[e]) }
+        let dInitialState = RecurrenceReadout.backward(states, shape: shape, dFinalState: dFinalState) { o, st, prev, ds in
+            // y_i = Σ_j S_t[i][j] r_j
+            for j in 0..<n {
+                var dr = 0.0
+                for i in 0..<n { dr += st[i * n + j] * d(dOutput, o + i) }
+                g.dr[o + j] = Float(dr)
             }
+            for i in 0..<n { for j in 0..<n { ds[i * n + j] += d(dOutput, o + i) * d(r, o + j) } }
+            // S_t[i][j] = S[i][j] w_j + v_i k_j + sa_i β_j,  sa_i = Σ_j S[i][j] α_j
+            var sa = [Double](repeating: 0, count: n), dsa = [Double](repeating: 0, count: n)
+            for i in 0..<n { for j in 0..<n { sa[i] += prev[i * n + j] * d(alpha, o + j) } }
+            for i in 0..<n {
+                var dv = 0.0
+                for j in 0..<n {
+                    dv += ds[i * n + j] * d(k, o + j)
+                    dsa[i] += ds[i * n + j] * d(beta, o + j)
+                }
+                g.dv[o + i] = Float(dv)
+            }
+            for j in 0..<n {
+                let w = exp(d(logw, o + j))
+                var dk = 0.0, db = 0.0, dw = 0.0, da = 0.0
+                for i in 0..<n {
+                    dk += ds[i * n + j] * d(v, o + i)
+                    db += ds[i * n + j] * sa[i]
+                    dw += ds[i * n + j] * prev[i * n + j]
+                    da += prev[i * n + j] * dsa[i]
+                }
+                g.dk[o + j] = Float(dk)
+                g.dBeta[o + j] = Float(db)
+                g.dlogw[o + j] = Float(dw * w)
+                g.dAlpha[o + j] = Float(da)
+            }
+            var prevGrad = [Double](repeating: 0, count: nn)
+            for i in 0..<n {
+                for j in 0..<n {
+                    prevGrad[i * n + j] = ds[i * n + j] * exp(d(logw, o + j)) + dsa[i] * d(alpha, o + j)
+                }
+            }
+            ds = prevGrad
         }
+        g.dInitialState = dInitialState
         return g
     }
 }

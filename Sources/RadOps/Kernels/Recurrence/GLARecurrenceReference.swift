@@ -57,51 +57,43 @@ public enum GLARecurrenceReference {
                                 dOutput: UnsafePointer<Float>, dFinalState: UnsafePointer<Float>?,
                                 shape: RecurrenceShape) -> Gradients {
         let states = allStates(q: q, k: k, v: v, logw: logw, initialState: initialState, shape: shape)
-        let n = shape.headSize, nn = n * n, count = shape.sequenceCount
+        let n = shape.headSize, count = shape.sequenceCount
         var g = Gradients(dq: .init(repeating: 0, count: count), dk: .init(repeating: 0, count: count),
                           dv: .init(repeating: 0, count: count), dlogw: .init(repeating: 0, count: count),
-                          dInitialState: .init(repeating: 0, count: shape.stateCount))
+                          dInitialState: [])
         let sc = Double(scale)
-        for b in 0..<shape.batch {
-            for h in 0..<shape.heads {
-                let bh = b * shape.heads + h
-                var ds = (0..<nn).map { e in dFinalState.map { Double($0[bh * nn + e]) } ?? 0 }
-                for t in stride(from: shape.length - 1, through: 0, by: -1) {
-                    let o = shape.offset(batch: b, token: t, head: h)
-                    let st = states[bh][t + 1], prev = states[bh][t]
-                    // o_t = q̃_t S_t: gradient into q and into S_t.
-                    for i in 0..<n {
-                        var acc = 0.0
-                        for j in 0..<n {
-                            acc += Double(dOutput[o + j]) * st[i * n + j]
-                            ds[i * n + j] += Double(q[o + i]) * sc * Double(dOutput[o + j])
-                        }
-                        g.dq[o + i] = Float(acc * sc)
-                    }
-                    // S_t = diag(w) S_{t−1} + kᵀv.
-                    for i in 0..<n {
-                        let w = exp(Double(logw[o + i]))
-                        var dk = 0.0, dw = 0.0
-                        for j in 0..<n {
-                            dk += ds[i * n + j] * Double(v[o + j])
-                            dw += ds[i * n + j] * prev[i * n + j]
-                        }
-                        g.dk[o + i] = Float(dk)
-                        g.dlogw[o + i] = Float(dw * w)
-                    }
-                    for j in 0..<n {
-                        var dv = 0.0
-                        for i in 0..<n { dv += ds[i * n + j] * Double(k[o + i]) }
-                        g.dv[o + j] = Float(dv)
-                    }
-                    for i in 0..<n {
-                        let w = exp(Double(logw[o + i]))
-                        for j in 0..<n { ds[i * n + j] *= w }
-                    }
+        let dInitialState = RecurrenceReadout.backward(states, shape: shape, dFinalState: dFinalState) { o, st, prev, ds in
+            // o_t = q̃_t S_t: gradient into q and into S_t.
+            for i in 0..<n {
+                var acc = 0.0
+                for j in 0..<n {
+                    acc += Double(dOutput[o + j]) * st[i * n + j]
+                    ds[i * n + j] += Double(q[o + i]) * sc * Double(dOutput[o + j])
                 }
-                for e in 0..<nn { g.dInitialState[bh * nn + e] = Float(ds[e]) }
+                g.dq[o + i] = Float(acc * sc)
+            }
+            // S_t = diag(w) S_{t−1} + kᵀv.
+            for i in 0..<n {
+                let w = exp(Double(logw[o + i]))
+                var dk = 0.0, dw = 0.0
+                for j in 0..<n {
+                    dk += ds[i * n + j] * Double(v[o + j])
+                    dw += ds[i * n + j] * prev[i * n + j]
+                }
+                g.dk[o + i] = Float(dk)
+                g.dlogw[o + i] = Float(dw * w)
+            }
+            for j in 0..<n {
+                var dv = 0.0
+                for i in 0..<n { dv += ds[i * n + j] * Double(k[o + i]) }
+                g.dv[o + j] = Float(dv)
+            }
+            for i in 0..<n {
+                let w = exp(Double(logw[o + i]))
+                for j in 0..<n { ds[i * n + j] *= w }
             }
         }
+        g.dInitialState = dInitialState
         return g
     }
 }
