@@ -15,7 +15,7 @@ final class LargeBlockPool: @unchecked Sendable {
     let limit: Int
     private let lock = NSLock()
     private var blocks: [Int: [UnsafeMutableRawPointer]] = [:]
-    private(set) var heldBytes = 0
+    private var heldBytes = 0
 
     init(limit: Int) { self.limit = limit }
 
@@ -34,13 +34,5 @@ final class LargeBlockPool: @unchecked Sendable {
         blocks[bytes, default: []].append(block)
         heldBytes += bytes
         return true
-    }
-
-    /// Frees every kept block.
-    func drain() {
-        lock.lock(); defer { lock.unlock() }
-        for list in blocks.values { for block in list { free(block) } }
-        blocks.removeAll()
-        heldBytes = 0
     }
 }
