@@ -29,11 +29,21 @@ public struct ManifestSource {
     }
 
     mutating func read(_ file: String, at: SourceLocation?) throws -> String {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            var isDir: ObjCBool = false
-            let why = FileManager.default.fileExists(atPath: file, isDirectory: &isDir) ? (isDir.boolValue ? "is a directory" : "cannot be read") : "does not exist"
-            throw ManifestErrors([Diagnostic("manifest '\(file)' \(why)", at: at, category: .io)])
+        func refuse(_ why: String) -> ManifestErrors { ManifestErrors([Diagnostic("manifest '\(file)' \(why)", at: at, category: .io)]) }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDir) else { throw refuse("does not exist") }
+        guard !isDir.boolValue else { throw refuse("is a directory") }
+        // The size first, and never more than the cap read: a huge file is neither held nor echoed. Reading
+        // at most one byte past the cap also catches what stat cannot size (a pipe, /dev/zero).
+        let cap = ManifestLimits.maxFileBytes
+        let statSize = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+        if let statSize, statSize > cap { throw refuse(Self.tooLarge(statSize)) }
+        guard let handle = FileHandle(forReadingAtPath: file), let read = try? handle.read(upToCount: cap + 1) else {
+            throw refuse("cannot be read")
         }
+        try? handle.close()
+        let data = read ?? Data()
+        guard data.count <= cap else { throw refuse(Self.tooLarge(nil)) }
         guard let text = String(data: data, encoding: .utf8) else {
             texts[file] = String(decoding: data, as: UTF8.self)
             throw ManifestErrors([Diagnostic("file is not UTF-8 text (binary data?)", at: SourceLocation(file: file, line: 1, column: 1), category: .syntax)])
@@ -66,6 +76,12 @@ public struct ManifestSource {
         return Self.merge(base: base, over: own)
     }
 
+    static func tooLarge(_ bytes: Int?) -> String {
+        let cap = Units.bytes(Int64(ManifestLimits.maxFileBytes))
+        guard let bytes else { return "is larger than \(cap), the most a manifest may be" }
+        return "is \(Units.bytes(Int64(bytes))); a manifest may be at most \(cap)"
+    }
+
     static func absolute(_ file: String) -> String {
         file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
     }
@@ -94,6 +110,7 @@ public struct ManifestSource {
     // MARK: variables
 
     func interpolate(_ root: YamlNode, bag: DiagnosticBag) -> YamlNode {
+        let budget = InterpolationBudget()
         var vars: [String: YamlNode] = [:]
         if let v = root["vars"] {
             if let pairs = v.mappingPairs {
@@ -108,28 +125,31 @@ public struct ManifestSource {
                         bag.error("variable '\(k.scalarText ?? "")' has no value", at: value.location, .schema)
                         vars[k.scalarText ?? ""] = poisoned; continue
                     }
-                    // Later variables may use earlier ones.
-                    vars[k.scalarText ?? ""] = substitute(value, vars: vars, bag: bag)
+                    // Later variables may use earlier ones; one that cannot be built is broken too (so a
+                    // chain of variables stops growing at the first one past the size cap).
+                    vars[k.scalarText ?? ""] = substitute(value, vars: vars, bag: bag, budget: budget) ?? poisoned
                 }
             } else {
                 bag.error("'vars' must be a mapping of names to values, found \(v.kindName)", at: v.location, .schema)
             }
         }
-        return walk(root, vars: vars, bag: bag)
+        return walk(root, vars: vars, bag: bag, budget: budget)
     }
 
-    func walk(_ node: YamlNode, vars: [String: YamlNode], bag: DiagnosticBag) -> YamlNode {
+    func walk(_ node: YamlNode, vars: [String: YamlNode], bag: DiagnosticBag, budget: InterpolationBudget) -> YamlNode {
         switch node.value {
-        case .scalar: return substitute(node, vars: vars, bag: bag)
-        case .sequence(let items): return YamlNode(.sequence(items.map { walk($0, vars: vars, bag: bag) }), at: node.location)
+        case .scalar: return substitute(node, vars: vars, bag: bag, budget: budget) ?? node
+        case .sequence(let items): return YamlNode(.sequence(items.map { walk($0, vars: vars, bag: bag, budget: budget) }), at: node.location)
         case .mapping(let pairs):
             return YamlNode(.mapping(pairs.map { k, v in
-                (k, walk(v, vars: vars, bag: bag))
+                (k, walk(v, vars: vars, bag: bag, budget: budget))
             }), at: node.location)
         }
     }
 
-    func substitute(_ node: YamlNode, vars: [String: YamlNode], bag: DiagnosticBag) -> YamlNode {
+    /// The scalar with its `${...}` replaced; nil (after reporting why, or when it uses a broken variable)
+    /// when it cannot be built.
+    func substitute(_ node: YamlNode, vars: [String: YamlNode], bag: DiagnosticBag, budget: InterpolationBudget) -> YamlNode? {
         guard case .scalar(let text, let plain) = node.value, text.contains("${") else { return node }
         var out = ""
         var rest = Substring(text)
@@ -144,23 +164,30 @@ public struct ManifestSource {
             }
             out += rest[..<r.lowerBound]
             guard let close = rest[r.upperBound...].firstIndex(of: "}") else {
-                bag.error("unterminated '${' in '\(text)'", at: node.location, .reference); return node
+                bag.error("unterminated '${' in '\(text.prefix(80))'", at: node.location, .reference); return nil
             }
             let name = String(rest[r.upperBound..<close])
             let value: String
             if name.hasPrefix("env:") {
                 let env = String(name.dropFirst(4))
                 guard let v = environment[env] else {
-                    bag.error("environment variable '\(env)' is not set (used as ${\(name)})", at: node.location, .reference); return node
+                    bag.error("environment variable '\(env)' is not set (used as ${\(name)})", at: node.location, .reference); return nil
                 }
                 value = v
                 whole = YamlNode(.scalar(v, plain: false), at: node.location)
             } else if let v = vars[name] {
-                guard let t = v.scalarText else { return node } // a broken variable, already reported
+                guard let t = v.scalarText else { return nil } // a broken variable, already reported
                 value = t
                 whole = v
             } else {
-                bag.error("unknown variable '\(name)'\(Suggestions.didYouMean(name, Array(vars.keys)))", at: node.location, .reference); return node
+                bag.error("unknown variable '\(name)'\(Suggestions.didYouMean(name, Array(vars.keys)))", at: node.location, .reference); return nil
+            }
+            // Checked before the text is built: the size is known from the parts.
+            let size = out.utf8.count + value.utf8.count + rest[rest.index(after: close)...].utf8.count
+            if size > ManifestLimits.maxInterpolatedScalarBytes {
+                bag.error("interpolating ${\(name)} here makes a value longer than \(Units.bytes(Int64(ManifestLimits.maxInterpolatedScalarBytes))), "
+                          + "the most an interpolated value may be", at: node.location, .range)
+                return nil
             }
             out += value
             pieces += 1
@@ -172,6 +199,14 @@ public struct ManifestSource {
             // The scalar was exactly one variable: keep the variable's type, report at the use.
             return YamlNode(w.value, at: node.location)
         }
+        guard budget.spend(out.utf8.count) else {
+            if !budget.reported {
+                budget.reported = true
+                bag.error("interpolation builds more than \(Units.bytes(Int64(ManifestLimits.maxInterpolatedTotalBytes))) of text in all "
+                          + "(a large variable used many times?); stopped here", at: node.location, .range)
+            }
+            return nil
+        }
         return YamlNode(.scalar(out, plain: plain), at: node.location)
     }
 
@@ -180,6 +215,12 @@ public struct ManifestSource {
     /// `-s steps.distill.lr=2e-5`: the value is parsed as YAML (so `-s 'student.options={rope: true}'` works),
     /// and its nodes point at the override text so that errors name it.
     mutating func apply(override: String, index: Int, to root: YamlNode, bag: DiagnosticBag) -> YamlNode {
+        guard override.utf8.count <= ManifestLimits.maxOverrideBytes else {
+            // Named by its start only: the text itself is what is too large to show.
+            bag.error("override '-s \(override.prefix(40))…' is \(Units.bytes(Int64(override.utf8.count))); an override may be at most "
+                      + "\(Units.bytes(Int64(ManifestLimits.maxOverrideBytes)))", at: nil, .override)
+            return root
+        }
         let display = "-s \(override)"
         texts[display] = override
         let at = SourceLocation(file: display, line: 1, column: 1)
