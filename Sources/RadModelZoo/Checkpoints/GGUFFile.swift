@@ -154,6 +154,8 @@ public final class GGUFFile: @unchecked Sendable {
             }
             infos.append(info)
         }
+        // Offsets in messages are the file's own: relative to the data section.
+        try TensorSpans.requireDisjoint(infos.compactMap { t in t.byteRange.map { (t.name, $0) } }, file: path, base: dataStart)
         self.metadata = metadata
         self.metadataKeys = keys
         self.tensorInfos = infos

@@ -123,6 +123,7 @@ public final class SafetensorsFile: @unchecked Sendable {
                                                byteRange: (dataStart + begin)..<(dataStart + end)))
         }
         infos.sort { ($0.byteRange.lowerBound, $0.name) < ($1.byteRange.lowerBound, $1.name) }
+        try TensorSpans.requireDisjoint(infos.map { ($0.name, $0.byteRange) }, file: path, base: dataStart)
         self.metadata = metadata
         self.tensorNames = infos.map(\.name)
         self.tensors = Dictionary(uniqueKeysWithValues: infos.map { ($0.name, $0) })
