@@ -71,8 +71,16 @@ public final class BPETokenizer: @unchecked Sendable {
         self.eosId = eosId
         self.addBos = addBos
         self.addedTokens = addedTokens
+        // One id per spelling and one spelling per id: which one a conflicting file meant cannot be
+        // known, and guessing would tokenise differently from the model's training. An added token
+        // repeating a vocabulary entry (same spelling, same id) is common and fine.
         var vocab = vocab
-        for t in addedTokens where vocab[t.content] == nil { vocab[t.content] = t.id }
+        for t in addedTokens {
+            if let id = vocab[t.content], id != t.id {
+                throw TokenizerError(origin: origin, "token '\(t.content)' has two ids, \(min(id, t.id)) and \(max(id, t.id))")
+            }
+            vocab[t.content] = t.id
+        }
         let maxId = vocab.values.max() ?? -1
         guard maxId < 10_000_000, vocab.values.allSatisfy({ $0 >= 0 }) else {
             throw TokenizerError(origin: origin, "token ids must lie in 0..<10,000,000")
@@ -80,8 +88,10 @@ public final class BPETokenizer: @unchecked Sendable {
         var strings = [String](repeating: "", count: Int(maxId) + 1)
         var seen = [Bool](repeating: false, count: Int(maxId) + 1)
         for (s, id) in vocab {
-            // Two spellings for one id: keep the one that came from added_tokens, else the first.
-            if seen[Int(id)] && !addedTokens.contains(where: { $0.content == s }) { continue }
+            if seen[Int(id)] {
+                let (a, b) = (min(s, strings[Int(id)]), max(s, strings[Int(id)]))
+                throw TokenizerError(origin: origin, "token id \(id) is given to two tokens, '\(a)' and '\(b)'")
+            }
             strings[Int(id)] = s
             seen[Int(id)] = true
         }

@@ -151,7 +151,9 @@ extension BPETokenizer {
         var added: [AddedToken] = []
         for (i, t) in tokens.enumerated() {
             guard let s = t.stringValue else { throw fail("tokenizer.ggml.tokens", "entry \(i) is not a string") }
-            if vocab[s] == nil { vocab[s] = Int32(i) }
+            if let first = vocab.updateValue(Int32(i), forKey: s) {
+                throw fail("tokenizer.ggml.tokens", "token '\(s)' has two ids, \(first) and \(i)")
+            }
             // 3 = control (special), 4 = user-defined: matched in text before pre-tokenisation.
             let type = types?[i].intValue ?? 1
             if type == 3 || type == 4 { added.append(AddedToken(content: s, id: Int32(i), special: type == 3)) }
