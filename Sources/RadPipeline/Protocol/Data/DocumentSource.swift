@@ -37,7 +37,7 @@ public enum TokenPacker {
                     guard !files.isEmpty else { throw DataError("no files match '\(pattern)'") }
                     for f in files {
                         guard let data = FileManager.default.contents(atPath: f) else { throw DataError("\(f): cannot read") }
-                        docs.append(String(decoding: data, as: UTF8.self))
+                        docs.append(try UserText.decode(data, file: f))
                     }
                 }
             case .jsonl(let patterns, let field):
@@ -46,7 +46,7 @@ public enum TokenPacker {
                     guard !files.isEmpty else { throw DataError("no files match '\(pattern)'") }
                     for f in files {
                         guard let data = FileManager.default.contents(atPath: f) else { throw DataError("\(f): cannot read") }
-                        for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+                        for (n, line) in try UserText.decode(data, file: f).split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
                             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                                 throw DataError("\(f):\(n + 1): not a JSON object")
                             }

@@ -44,6 +44,7 @@ public enum EvalRequestLoader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError("\(path): cannot read benchmark requests (run scripts/fetch-assets.sh benchmarks)")
         }
+        try UserText.check(data, file: path)
         var byDoc: [Int: [EvalRequest]] = [:]
         var order: [Int] = []
         for (n, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
