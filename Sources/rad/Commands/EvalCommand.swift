@@ -40,7 +40,7 @@ struct EvalCommand: ParsableCommand {
             var results: [TaskResult] = []
             for (t, docs) in zip(tasks, requests) {
                 let progress = json ? nil : ProgressLine(t.rawValue)
-                results.append(evaluator.evaluate(t, documents: docs) { done, total in
+                results.append(try evaluator.evaluate(t, documents: docs, modelName: model) { done, total in
                     progress?.update(done: done, total: total, unit: "requests")
                 })
             }

@@ -20,21 +20,21 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            // The text first: a missing file is reported before the model takes a second to load.
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: text, isDirectory: &isDir) else { throw DataError("\(text): no such file") }
-            guard !isDir.boolValue, let data = FileManager.default.contents(atPath: text) else {
-                throw DataError("\(text): cannot read (give a text file)")
-            }
+            // The text first: a missing or non-UTF-8 file is reported before the model takes a second to load.
+            let source = try UserText.read(text)
             let (network, tokenizer) = try loadModelAndTokenizer(model)
-            let tokens = tokenizer.encode(String(decoding: data, as: UTF8.self), parseSpecial: false)
+            let tokens = tokenizer.encode(source, parseSpecial: false)
             // A perplexity needs at least one predicted token (and JSON has no NaN).
             guard tokens.count >= 2 else {
                 throw DataError("\(text): \(tokens.count) token\(tokens.count == 1 ? "" : "s"), fewer than 2 tokens: nothing to score")
             }
+            // The window the user sized, as Scorer will cut it, before its logits are allocated.
+            let window = min(seqLen, tokens.count)
+            try ForwardMemoryGuard.requireForward(model: network, windows: max(1, min(batch, tokens.count / window)), window: window, option: "--seq-len")
             let progress = json ? nil : ProgressLine("score")
-            let result = Scorer(model: network, seqLen: seqLen, batch: batch)
+            let result = try Scorer(model: network, seqLen: seqLen, batch: batch)
                 .score(tokens) { done, total in progress?.update(done: done, total: total) }
+                .requireFinite(model: model, input: text)
             if json {
                 let obj: [String: Any] = ["model": model, "text": text, "tokens": result.tokens, "nll": result.nll,
                                           "ppl": result.ppl, "seq_len": seqLen]

@@ -40,9 +40,14 @@ public struct LogLikelihoodEvaluator {
 
     public struct Scored: Sendable { public var logLikelihood: Double; public var greedy: Bool }
 
-    public func evaluate(_ task: EvalTask, documents: [[EvalRequest]], progress: ((Int, Int) -> Void)? = nil) -> TaskResult {
+    /// The task's scores. A NaN or infinite log-likelihood fails with `NonFiniteResultError` naming
+    /// `modelName`: NaN compares false, so the accuracies would otherwise come out as plausible numbers.
+    public func evaluate(_ task: EvalTask, documents: [[EvalRequest]], modelName: String,
+                         progress: ((Int, Int) -> Void)? = nil) throws -> TaskResult {
         let requests = documents.flatMap { $0 }
         let scores = score(requests, progress: progress)
+        let input = "the \(task.rawValue) benchmark"
+        try NonFiniteResultError.check(scores.map(\.logLikelihood), model: modelName, input: input)
         var index = 0
         var correct = 0, correctPerChar = 0, greedy = 0
         var llSum = 0.0
@@ -69,6 +74,7 @@ public struct LogLikelihoodEvaluator {
         if task == .lambada {
             result.greedyAcc = Double(greedy) / n
             result.ppl = exp(-llSum / n)
+            try NonFiniteResultError.check([result.ppl!], model: modelName, input: input)
         }
         switch task.paperMetric {
         case "greedy_acc": result.paperScore = result.greedyAcc ?? 0

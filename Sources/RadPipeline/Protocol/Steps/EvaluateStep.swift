@@ -23,12 +23,15 @@ struct EvaluateExecutor: StepExecutor {
         var perModel: [(String, [TaskResult], ScoreResult?)] = []
         for (i, name) in models.enumerated() {
             let model = name == "teacher" ? try context.teacherModel() : try ModelArtifact.load(try context.input("models[\(i)]"))
+            // Errors about this model's numbers name the step and the model (the teacher by its file too).
+            let source = name == "teacher" ? context.sourcePath(role: "teacher").map { " (\($0))" } ?? "" : ""
+            let modelName = "step '\(context.node.id)': model '\(name)'\(source)"
             var results: [TaskResult] = []
             if !tasks.isEmpty {
                 let evaluator = LogLikelihoodEvaluator(model: model, tokenizer: try context.tokenizerModel())
                 for (task, docs) in zip(tasks, documents) {
                     let before = requestsDone
-                    results.append(evaluator.evaluate(task, documents: docs) { done, _ in
+                    results.append(try evaluator.evaluate(task, documents: docs, modelName: modelName) { done, _ in
                         requestsDone = before + Int64(done)
                         context.report(tokens: requestsDone, of: totalRequests, loss: nil, unit: "req")
                     })
@@ -36,7 +39,12 @@ struct EvaluateExecutor: StepExecutor {
             }
             var ppl: ScoreResult? = nil
             if !heldoutTokens.isEmpty {
-                ppl = Scorer(model: model, seqLen: seqLen).score(heldoutTokens)
+                // One token predicts nothing: its mean NLL would be 0/0.
+                guard heldoutTokens.count >= 2 else {
+                    throw DataError("step '\(context.node.id)': the held-out data has 1 token, fewer than 2: nothing to score")
+                }
+                ppl = try Scorer(model: model, seqLen: seqLen).score(heldoutTokens)
+                    .requireFinite(model: modelName, input: "the held-out data")
             }
             perModel.append((name, results, ppl))
             printProgressLine("\(context.node.id): \(name) done")
