@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RAD = .build/release/rad
 
-.PHONY: demo test setup assets build bench
+.PHONY: demo test setup assets build bench fuzz
 
 setup:
 	@scripts/setup.sh
@@ -21,6 +21,12 @@ demo: assets build
 # `rad` binary for the CLI tests included; a separate `swift build` first would compile it all twice.
 test: assets setup
 	$(SWIFT) test -c release
+	@$(MAKE) --no-print-directory fuzz
+
+# Bounded libFuzzer runs on the readers of untrusted input (Fuzz/README.md), FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	@SWIFT="$(SWIFT)" scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: build
 	$(RAD) bench
