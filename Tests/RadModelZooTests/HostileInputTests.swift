@@ -97,6 +97,9 @@ import RadOps
         let movedToken = try s.write("moved.json", Self.tokenizerJSON(extra: #","<s>":256"#,
                                                                       added: #"{"id":257,"content":"<s>","special":true}"#))
         expectError(containing: [movedToken, "token '<s>' has two ids, 256 and 257"]) { _ = try BPETokenizer.load(tokenizerJSON: movedToken) }
+        // Ids with a gap below an added token are allowed (Qwen2's added tokens sit past the vocabulary).
+        let gap = try s.write("gap.json", Self.tokenizerJSON(extra: "", added: #"{"id":300,"content":"<a>","special":true}"#))
+        #expect(try BPETokenizer.load(tokenizerJSON: gap).encode("a<a>") == [97, 300])
         // Two added tokens with one id.
         let twoAdded = try s.write("added.json", Self.tokenizerJSON(extra: "",
             added: #"{"id":300,"content":"<a>","special":true},{"id":300,"content":"<b>","special":true}"#))
