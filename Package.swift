@@ -36,11 +36,13 @@ let package = Package(
 
         // glibc's malloc tuning (mallopt), see TensorStorage.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // renameat2 (atomic exchange of an export folder or checkpoint), which Glibc's module hides.
+        .systemLibrary(name: "CPosix", path: "Sources/CPosix"),
 
         .target(name: "RadOps", dependencies: ["CBLAS", "CZstd", "CMalloc"], swiftSettings: kernelFlags),
         .target(name: "RadModelZoo", dependencies: ["RadOps"], swiftSettings: kernelFlags),
         .target(name: "RadPipeline",
-                dependencies: ["RadModelZoo", "RadOps", "CYaml", "CZstd",
+                dependencies: ["RadModelZoo", "RadOps", "CYaml", "CZstd", "CPosix",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: commonFlags),
         .executableTarget(name: "rad",

@@ -15,7 +15,12 @@ public struct Artifact: Sendable {
 
     public var hasTensors: Bool { files[Self.tensorFile] != nil }
     /// Loads the tensor bundle (checks the checksum of the uncompressed bytes).
-    public func tensors() throws -> [String: Tensor] { try TensorBundle.read(directory.appendingPathComponent(Self.tensorFile)) }
+    /// A bundle that fails to decode (a zstd frame damaged under a matching file checksum) throws
+    /// `CorruptArtifact`, so that the runner discards the entry and recomputes it.
+    public func tensors() throws -> [String: Tensor] {
+        do { return try TensorBundle.read(directory.appendingPathComponent(Self.tensorFile)) }
+        catch let f as TensorBundle.Failure { throw CorruptArtifact(key: key, directory: directory, problem: f.description) }
+    }
     public func file(_ name: String) -> URL { directory.appendingPathComponent("files").appendingPathComponent(name) }
     public var bytes: Int64 { files.values.reduce(0, +) }
 }
@@ -23,10 +28,14 @@ public struct Artifact: Sendable {
 /// The content-addressed artifact store (`.rad/` by default).
 ///
 /// Layout: `objects/KEY[0..2]/KEY/` per finished artifact, `checkpoints/KEY/` per partial one (resume),
-/// `tmp/` for entries being written. An entry is written completely in `tmp/` (payload, then `meta.json`
-/// with every payload file's size and SHA-256) and renamed into place, so readers never see half an entry.
+/// `tmp/` for entries being written, `locks/` for advisory locks. An entry is written completely in `tmp/`
+/// (payload, then `meta.json` with every payload file's size and SHA-256) and renamed into place, so
+/// readers never see half an entry; a finished entry is never replaced (its key names its content, so
+/// a second writer's copy is equal and is dropped), which is what lets other processes read it meanwhile.
 /// `write.lock` serialises renames and deletions between processes; a run holds `use.lock` shared for
-/// its whole duration and `gc` takes it exclusive, so gc never deletes under a running pipeline.
+/// its whole duration and `gc` takes it exclusive, so gc never deletes under a running pipeline; a run
+/// computing a step holds `locks/KEY.lock`, so a second process waits for it and then finds the entry.
+/// Debris of dead processes in `tmp/` (named with their PID) is removed by `removeDebris()`.
 public final class ArtifactStore: @unchecked Sendable {
     public let root: URL
     /// Problems found and repaired (corrupt entries discarded), for the caller to report.
@@ -35,7 +44,7 @@ public final class ArtifactStore: @unchecked Sendable {
 
     public init(root: URL) throws {
         self.root = root
-        for d in ["objects", "checkpoints", "tmp"] {
+        for d in ["objects", "checkpoints", "tmp", "locks"] {
             do { try fm.createDirectory(at: root.appendingPathComponent(d), withIntermediateDirectories: true) }
             catch { throw StoreError("cannot create the cache at \(root.path): \(error.localizedDescription)") }
         }
@@ -55,29 +64,50 @@ public final class ArtifactStore: @unchecked Sendable {
         root.appendingPathComponent("objects").appendingPathComponent(String(key.prefix(2))).appendingPathComponent(key)
     }
     func checkpointDirectory(_ key: String) -> URL { root.appendingPathComponent("checkpoints").appendingPathComponent(key) }
+    var tmpDirectory: URL { root.appendingPathComponent("tmp") }
+    /// Names in `tmp/` carry `.pidPID.` so that `removeDebris()` knows whose they are.
+    static let pidMarker = ".pid"
+    /// A scratch folder in `tmp/` owned by this process.
+    public func scratchDirectory(_ name: String) -> URL { tmpDirectory.appendingPathComponent("\(name)\(Self.pidMarker)\(getpid())") }
+
+    // MARK: locks
+
+    /// Runs `body` holding the exclusive lock `locks/NAME.lock` (shared by every process using this cache).
+    public func withLock<T>(named name: String, _ body: () throws -> T) throws -> T {
+        try FileLock.with(root.appendingPathComponent("locks").appendingPathComponent(name + ".lock").path, .exclusive, body)
+    }
+
+    /// The lock a process holds while it computes the entry `key`. `onWait` is called when another
+    /// process holds it (before waiting for it).
+    public func lockEntry(key: String, onWait: () -> Void) throws -> FileLock {
+        let path = root.appendingPathComponent("locks").appendingPathComponent(key + ".lock").path
+        if let lock = try FileLock.attempt(path: path, mode: .exclusive) { return lock }
+        onWait()
+        return try FileLock(path: path, mode: .exclusive)
+    }
 
     static func validKey(_ key: String) -> Bool { key.count >= 8 && key.count <= 128 && key.allSatisfy { $0.isHexDigit } }
 
     // MARK: writing
 
-    /// Stores tensors (zstd bundle) and/or files under `key`. Replaces an existing entry.
+    /// Stores tensors (zstd bundle) and/or files under `key`. An intact entry already under `key` is kept.
     @discardableResult
     public func put(key: String, kind: String, tensors: [String: Tensor] = [:], files: [String: URL] = [:],
                     meta: CanonicalValue = .object([:])) throws -> Artifact {
-        try write(to: entryDirectory(key), key: key, kind: kind, tensors: tensors, files: files, meta: meta)
+        try write(to: entryDirectory(key), key: key, kind: kind, tensors: tensors, files: files, meta: meta, replaceable: false)
     }
 
     /// Stores a resumable partial result of the step whose final key is `key`.
     @discardableResult
     public func putCheckpoint(key: String, kind: String, tensors: [String: Tensor], files: [String: URL] = [:],
                               meta: CanonicalValue) throws -> Artifact {
-        try write(to: checkpointDirectory(key), key: key, kind: kind, tensors: tensors, files: files, meta: meta)
+        try write(to: checkpointDirectory(key), key: key, kind: kind, tensors: tensors, files: files, meta: meta, replaceable: true)
     }
 
     private func write(to final: URL, key: String, kind: String, tensors: [String: Tensor], files: [String: URL],
-                       meta: CanonicalValue) throws -> Artifact {
+                       meta: CanonicalValue, replaceable: Bool) throws -> Artifact {
         guard Self.validKey(key) else { throw StoreError("invalid artifact key '\(key)'") }
-        let tmp = root.appendingPathComponent("tmp").appendingPathComponent("\(key).\(getpid()).\(UUID().uuidString)")
+        let tmp = scratchDirectory("\(key).\(UUID().uuidString)")
         try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: tmp) }
         var payload: [String: CanonicalValue] = [:]
@@ -103,12 +133,17 @@ public final class ArtifactStore: @unchecked Sendable {
             "created": .string(ISO8601DateFormatter().string(from: Date())), "engine": .string(RadVersion.engine),
         ])
         try Data(record.prettyJSON.utf8).write(to: tmp.appendingPathComponent("meta.json"), options: .atomic)
-        try FileLock.with(writeLock, .exclusive) {
+        return try FileLock.with(writeLock, .exclusive) {
             try fm.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if fm.fileExists(atPath: final.path) { try fm.removeItem(at: final) }
-            try fm.moveItem(at: tmp, to: final)
+            if try AtomicRename.moveIfAbsent(tmp.path, to: final.path) {
+                return Artifact(key: key, kind: kind, meta: meta, directory: final, files: sizes.mapValues { $0 })
+            }
+            // Already there. A finished entry that is intact stays (another process may be reading it, and
+            // its content is the same); a checkpoint, or a damaged entry, is swapped for the new one.
+            if !replaceable, case .success(let existing) = inspect(final, key: key, deep: false) { return existing }
+            try AtomicRename.exchange(tmp.path, final.path)
+            return Artifact(key: key, kind: kind, meta: meta, directory: final, files: sizes.mapValues { $0 })
         }
-        return Artifact(key: key, kind: kind, meta: meta, directory: final, files: sizes.mapValues { $0 })
     }
 
     static func digest(_ url: URL) throws -> (Int64, String) {
@@ -133,6 +168,24 @@ public final class ArtifactStore: @unchecked Sendable {
 
     public func removeCheckpoint(key: String) throws {
         try FileLock.with(writeLock, .exclusive) { try? fm.removeItem(at: checkpointDirectory(key)) }
+    }
+
+    /// Removes an entry found damaged while it was being read (see `CorruptArtifact`).
+    public func discard(_ corrupt: CorruptArtifact) throws {
+        warnings.append("artifact \(corrupt.key.prefix(12)) is corrupt (\(corrupt.problem)); discarded, it will be recomputed")
+        try FileLock.with(writeLock, .exclusive) { try? fm.removeItem(at: corrupt.directory) }
+    }
+
+    /// Removes what processes that no longer run left in `tmp/` (half-written entries and checkpoints,
+    /// work folders of killed steps). Returns the names removed.
+    @discardableResult
+    public func removeDebris() -> [String] {
+        var removed: [String] = []
+        for name in (try? fm.contentsOfDirectory(atPath: tmpDirectory.path)) ?? [] {
+            guard let pid = ProcessLiveness.pid(in: name, after: Self.pidMarker), !ProcessLiveness.isAlive(pid) else { continue }
+            if (try? fm.removeItem(at: tmpDirectory.appendingPathComponent(name))) != nil { removed.append(name) }
+        }
+        return removed
     }
 
     private func load(_ dir: URL, key: String, what: String) throws -> Artifact? {
@@ -235,4 +288,12 @@ public final class ArtifactStore: @unchecked Sendable {
             return (removed, bytes)
         }
     }
+}
+
+/// A cached entry whose payload turned out damaged while it was read (after its checksums matched).
+public struct CorruptArtifact: Error, CustomStringConvertible {
+    public var key: String
+    public var directory: URL
+    public var problem: String
+    public var description: String { "cache entry \(key.prefix(12)) is damaged: \(problem)" }
 }

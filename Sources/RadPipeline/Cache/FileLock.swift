@@ -8,12 +8,32 @@ public final class FileLock {
     public enum Mode { case shared, exclusive }
     private let fd: Int32
 
+    /// Waits until the lock is free.
     public init(path: String, mode: Mode) throws {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard let fd = try Self.acquire(path, mode, wait: true) else { throw StoreError("cannot lock \(path)") }
+        self.fd = fd
+    }
+
+    /// The lock if it is free now, nil if another process holds it.
+    public static func attempt(path: String, mode: Mode) throws -> FileLock? {
+        try acquire(path, mode, wait: false).map(FileLock.init(descriptor:))
+    }
+
+    private init(descriptor: Int32) { fd = descriptor }
+
+    private static func acquire(_ path: String, _ mode: Mode, wait: Bool) throws -> Int32? {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
         var r: Int32
-        repeat { r = flock(fd, mode == .exclusive ? LOCK_EX : LOCK_SH) } while r != 0 && errno == EINTR
-        guard r == 0 else { close(fd); throw StoreError("cannot lock \(path): \(String(cString: strerror(errno)))") }
+        let op = (mode == .exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB)
+        repeat { r = flock(fd, op) } while r != 0 && errno == EINTR
+        if r != 0 {
+            let e = errno
+            close(fd)
+            if e == EWOULDBLOCK && !wait { return nil }
+            throw StoreError("cannot lock \(path): \(String(cString: strerror(e)))")
+        }
+        return fd
     }
 
     deinit { flock(fd, LOCK_UN); close(fd) }

@@ -15,7 +15,7 @@ public final class Runner {
         }
     }
 
-    public enum NodeOutcome: String, Sendable { case cached, ran, failed, skipped, source }
+    public enum NodeOutcome: String, Sendable { case cached, ran, failed, interrupted, skipped, source }
 
     public struct Summary {
         public var outcomes: [(id: String, outcome: NodeOutcome, seconds: Double)]
@@ -35,7 +35,12 @@ public final class Runner {
         self.manifest = manifest; self.store = store; self.registry = registry; self.options = options
     }
 
-    public func run() throws -> Summary {
+    /// How often a run starts over after discarding a cache entry found damaged while it was read.
+    static let corruptionRetries = 3
+
+    public func run() throws -> Summary { try run(attempt: 0) }
+
+    private func run(attempt: Int) throws -> Summary {
         let graph = StepGraph(manifest: manifest)
         for id in [options.until].compactMap({ $0 }) + options.force.sorted() where graph.node(id) == nil {
             throw RunInputError("no step '\(id)' in \(manifest.file)\(Suggestions.didYouMean(id, graph.nodes.map(\.id)))")
@@ -52,10 +57,14 @@ public final class Runner {
         var nodeRecords: [String: CanonicalValue] = previous?.value["nodes"]?.objectValue ?? [:]
         var artifacts: [String: Artifact] = [:]
         var failure: Error?
+        var interrupted: Interrupted?
+        var restart: CorruptArtifact?
 
         // Runs hold the cache's use lock shared, so `rad cache gc` cannot delete entries under them.
         let useLock = try FileLock(path: store.useLockPath, mode: .shared)
         defer { withExtendedLifetime(useLock) {} }
+        let debris = store.removeDebris()
+        if !debris.isEmpty { options.output("removed \(debris.count) leftover\(debris.count == 1 ? "" : "s") of stopped runs from \(store.root.path)/tmp\n") }
 
         for node in graph.nodes {
             let key = keys[node.id]!
@@ -73,25 +82,36 @@ public final class Runner {
                 }
                 finish(.source, 0); continue
             }
-            guard targets.contains(node.id), failure == nil else { finish(.skipped, 0); continue }
-            if !options.force.contains(node.id), let a = try store.get(key: key.key) {
+            guard targets.contains(node.id), failure == nil, interrupted == nil else { finish(.skipped, 0); continue }
+            if let signal = Interruption.requested {
+                interrupted = Interrupted(signal: signal); finish(.skipped, 0); continue
+            }
+            /// Uses the cached entry: materialises it (exports copy it out) and keeps the speed it was made at.
+            func useCached(_ a: Artifact) {
                 flushWarnings()
                 artifacts[node.id] = a
                 if let executor = registry.executor(for: node.kind) {
                     do { try executor.materialize(context(node, key, artifacts, runDir, progress), artifact: a) }
-                    catch { failure = StepFailure("step '\(node.id)' (\(node.kind)) failed: \(error)"); finish(.failed, 0); continue }
+                    catch { failure = StepFailure("step '\(node.id)' (\(node.kind)) failed: \(error)"); finish(.failed, 0); return }
                 }
                 // Keep the measured speed of the run that made it (the planner's time estimates use it).
                 if let old = nodeRecords[node.id], old["key"] == .string(key.key) {
                     entry["seconds"] = old["seconds"]; entry["tokens_per_s"] = old["tokens_per_s"]
                 }
-                finish(.cached, 0); continue
+                finish(.cached, 0)
             }
+            if !options.force.contains(node.id), let a = try store.get(key: key.key) { useCached(a); continue }
             flushWarnings()
             guard let executor = registry.executor(for: node.kind) else {
                 failure = StepFailure("step '\(node.id)' (kind \(node.kind)) cannot run: this build has no implementation of '\(node.kind)' yet")
                 finish(.failed, 0); continue
             }
+            // One process computes an entry at a time; one that waited finds it made.
+            let entryLock = try store.lockEntry(key: key.key) {
+                options.output("\(node.id): waiting for another rad process that is computing this step\n")
+            }
+            defer { withExtendedLifetime(entryLock) {} }
+            if !options.force.contains(node.id), let a = try store.get(key: key.key) { useCached(a); continue }
             let ctx = context(node, key, artifacts, runDir, progress)
             try? FileManager.default.removeItem(at: ctx.workDirectory)
             try FileManager.default.createDirectory(at: ctx.workDirectory, withIntermediateDirectories: true)
@@ -112,23 +132,39 @@ public final class Runner {
                 if let rate = out.meta["tokens_per_second"]?.doubleValue, rate > 0 { entry["tokens_per_s"] = .double(rate.rounded()) }
                 else if let tokens = node.settings["tokens"]?.intValue, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
                 finish(.ran, dt)
+            } catch let corrupt as CorruptArtifact where attempt < Self.corruptionRetries {
+                // An input (or the resume checkpoint) was damaged under matching checksums: drop it and
+                // start over; everything before it is cached, so only the damaged entry is recomputed.
+                // (After the loop: this step's entry lock must be released first.)
+                restart = corrupt
+                break
+            } catch let stop as Interrupted {
+                interrupted = Interrupted(signal: stop.signal, kept: stop.kept.map { "step '\(node.id)' kept \($0)" })
+                entry["seconds"] = .double((Date().timeIntervalSince(t0) * 1000).rounded() / 1000)
+                finish(.interrupted, Date().timeIntervalSince(t0))
             } catch {
                 failure = StepFailure("step '\(node.id)' (\(node.kind)) failed: \(error)")
                 finish(.failed, Date().timeIntervalSince(t0))
             }
+        }
+        if let restart {
+            try store.discard(restart)
+            flushWarnings()
+            return try run(attempt: attempt + 1)
         }
         let record = CanonicalValue.object([
             "manifest": .string(manifest.name), "file": .string(manifest.file), "resolved": manifest.resolved,
             "seed": .int(manifest.seed), "engine": .string(RadVersion.engine), "numerics": .int(Int64(RadVersion.numericsVersion)),
             "started": .string(ISO8601DateFormatter().string(from: started)),
             "finished": .string(ISO8601DateFormatter().string(from: Date())),
-            "status": .string(failure == nil ? "ok" : "failed"),
+            "status": .string(failure != nil ? "failed" : interrupted != nil ? "interrupted" : "ok"),
             "nodes": .object(nodeRecords),
             // `nodes` is an object (its keys print sorted); this is the order the steps ran in.
             "order": .array(graph.nodes.map { .string($0.id) }),
         ])
         try RunRecord(value: record).save(to: runDir)
         if let failure { throw failure }
+        if let interrupted { throw interrupted }
         return Summary(outcomes: outcomes.map { ($0.0, $0.1, $0.2) }, runDirectory: runDir)
     }
 
@@ -136,7 +172,7 @@ public final class Runner {
                  _ progress: ProgressReporter) -> StepContext {
         var inputs: [String: Artifact] = [:]
         for (role, id) in node.inputs where artifacts[id] != nil { inputs[role] = artifacts[id] }
-        let work = store.root.appendingPathComponent("tmp").appendingPathComponent("work-\(key.key.prefix(16))-\(getpid())")
+        let work = store.scratchDirectory("work-\(key.key.prefix(16))")
         return StepContext(manifest: manifest, node: node, key: key, inputs: inputs, store: store,
                            runDirectory: runDir, workDirectory: work, progress: progress)
     }

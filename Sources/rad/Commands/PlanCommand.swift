@@ -13,7 +13,7 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let m = try manifest.load()
+            let m = try manifest.load(workspace: cache.workspace)
             ModelShapes.provider = ModelZooShapes()   // sizes from the GGUF header / config.json, no weights
             let plan = Planner(store: try cache.store(), runsRoot: cache.runsRoot).plan(m)
             print(json ? plan.json.prettyJSON : plan.table)

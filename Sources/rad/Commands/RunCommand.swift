@@ -14,13 +14,21 @@ struct RunCommand: ParsableCommand {
     var force: [String] = []
 
     func run() throws {
+        Interruption.install()
         try reportingErrors {
-            let m = try manifest.load()
+            let m = try manifest.load(workspace: cache.workspace)
             let store = try cache.store()
             let runner = Runner(manifest: m, store: store, registry: ExecutorRegistry.engine,
                                 options: .init(until: until, force: Set(force), runsRoot: cache.runsRoot,
                                                isTerminal: Terminal.stderrIsTerminal, output: Terminal.err))
-            let summary = try runner.run()
+            let summary: Runner.Summary
+            do { summary = try runner.run() }
+            catch let stop as Interrupted {
+                Terminal.err("rad: \(stop.description); finished steps are cached, the run record is "
+                             + "\(RunRecord.directory(for: m, runsRoot: cache.runsRoot).appendingPathComponent(RunRecord.fileName).path)\n"
+                             + "resume with: \(ShellWords.commandLine(CommandLine.arguments))\n")
+                throw ExitCode(stop.exitCode)
+            }
             for o in summary.outcomes where o.outcome == .ran || o.outcome == .cached {
                 print("\(o.id): \(o.outcome.rawValue)\(o.outcome == .ran ? String(format: " (%.1fs)", o.seconds) : "")")
             }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import RadModelZoo
 
@@ -25,19 +26,37 @@ struct ExportExecutor: StepExecutor {
         return StepOutput(files: files, meta: .object(["model": .string(artifact.key), "dtype": .string(dtype)]))
     }
 
-    /// Copies the cached folder to `to:` (atomically: a temporary folder renamed into place).
+    /// Copies the cached folder to `to:`, only where `ExportTarget` allows it: built beside the target as
+    /// `TO.partial-PID` (the marker file first, so that a folder left by a kill is recognisably rad's), then
+    /// swapped in with one atomic rename; the previous export is removed only after the swap. Exports of
+    /// the same folder by processes sharing the cache take turns (a lock in the cache).
     func materialize(_ context: StepContext, artifact: Artifact) throws {
         guard let to = context.setting("to")?.stringValue else { throw StepFailure("export_hf needs `to`") }
-        let fm = FileManager.default
-        let tmp = to + ".partial-\(getpid())"
-        try? fm.removeItem(atPath: tmp)
-        try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        for key in artifact.files.keys.sorted() where key.hasPrefix("files/") {
-            let name = String(key.dropFirst("files/".count))
-            try fm.copyItem(at: artifact.file(name), to: URL(fileURLWithPath: tmp).appendingPathComponent(name))
+        let target = ExportTarget.canonical(to)
+        let workspace = ExportTarget.Workspace(cacheRoot: context.store.root, runsRoot: context.runDirectory.deletingLastPathComponent())
+        try context.store.withLock(named: "export-" + String(SHA256.hash(data: Data(target.utf8)).hex.prefix(24))) {
+            if let problem = ExportTarget.problem(path: target, runName: context.manifest.name, workspace: workspace) {
+                throw StepFailure("cannot export to \(to): \(problem)")
+            }
+            let fm = FileManager.default
+            try FileFailure.wrap(path: (target as NSString).deletingLastPathComponent) {
+                try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            }
+            ExportTarget.removeDebris(of: target)
+            let partial = target + ExportTarget.partialSuffix + "\(getpid())"
+            defer { if ExportTarget.readMarker(in: partial) != nil { try? fm.removeItem(atPath: partial) } }
+            try FileFailure.wrap(path: partial) {
+                try fm.createDirectory(atPath: partial, withIntermediateDirectories: false)
+                try ExportTarget.marker(runName: context.manifest.name, step: context.node.id, modelKey: artifact.key)
+                    .write(to: URL(fileURLWithPath: partial).appendingPathComponent(ExportTarget.markerFile))
+            }
+            for key in artifact.files.keys.sorted() where key.hasPrefix("files/") {
+                let name = String(key.dropFirst("files/".count))
+                let destination = URL(fileURLWithPath: partial).appendingPathComponent(name)
+                try FileFailure.wrap(path: destination.path) { try fm.copyItem(at: artifact.file(name), to: destination) }
+            }
+            try AtomicRename.replace(target, with: partial)
         }
-        if fm.fileExists(atPath: to) { try fm.removeItem(atPath: to) }
-        try fm.moveItem(atPath: tmp, toPath: to)
         printProgressLine("\(context.node.id): wrote \(to)")
     }
 }

@@ -107,7 +107,8 @@ public final class StageTrainer {
     }
 
     /// Trains from `resume` (or the start) to the stage's token budget. `onStep` sees every step;
-    /// `onCheckpoint` receives a checkpoint every `checkpointEvery` steps. Stops with an error, before
+    /// `onCheckpoint` receives a checkpoint every `checkpointEvery` steps, and one when an interruption
+    /// is requested (then it throws `Interrupted`). Stops with an error, before
     /// updating the weights, when the loss or the gradient norm is not finite.
     public func run(resume: TrainingCheckpoint? = nil, onStep: (StepReport) -> Void = { _ in },
                     onCheckpoint: (TrainingCheckpoint) throws -> Void = { _ in }) throws -> [Double] {
@@ -137,6 +138,11 @@ public final class StageTrainer {
                               lrMain: lrM, lrAttention: lrA, seconds: Date().timeIntervalSince(started)))
             if settings.checkpointEvery > 0 && step % settings.checkpointEvery == 0 && step < total {
                 try onCheckpoint(checkpoint(step: step, lossHistory: history))
+            }
+            // Ctrl-C / SIGTERM: the safe point is between optimizer steps; keep the progress made.
+            if let signal = Interruption.requested, step < total {
+                try onCheckpoint(checkpoint(step: step, lossHistory: history))
+                throw Interrupted(signal: signal, kept: "a checkpoint at optimizer step \(step) of \(total)")
             }
         }
         for p in student.parameters { p.requiresGrad = false; p.grad = nil }
