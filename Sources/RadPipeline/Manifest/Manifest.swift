@@ -35,6 +35,9 @@ public struct Manifest: Sendable {
         /// Resolved settings (defaults filled), including cosmetic ones.
         public var settings: [String: CanonicalValue]
         public var location: SourceLocation
+        /// Where each setting written in the manifest was written (defaults have none): checks that blame
+        /// a setting after validation point there.
+        public var settingLocations: [String: SourceLocation] = [:]
         public var spec: StepKindSpec { StepKindCatalog.shared.spec(kind)! }
         /// The settings that enter the cache key.
         public var outputSettings: [String: CanonicalValue] {

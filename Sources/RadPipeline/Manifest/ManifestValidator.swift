@@ -141,7 +141,18 @@ public struct ManifestValidator {
                 c.bag.error("micro_batch \(micro) does not divide batch \(batch) of step '\(name)'; try \(divisors.last ?? 1)",
                             at: (v["micro_batch"] ?? v).location, .range)
             }
-            out.append(Manifest.Step(name: name, kind: kind, settings: settings, location: k.location))
+            if spec.isTraining, let seqLen = settings["seq_len"]?.intValue,
+               let perPass = settings["micro_batch"]?.intValue ?? settings["batch"]?.intValue,
+               perPass.multipliedReportingOverflow(by: seqLen).partialValue > MemoryEstimate.maxTokensPerPass {
+                let blamed = v["micro_batch"] ?? v["batch"] ?? v["seq_len"] ?? v
+                let what = settings["micro_batch"] != nil ? "micro_batch" : "batch"
+                c.bag.error("step '\(name)' would pass \(what) \(perPass) x seq_len \(seqLen) = \(Units.count(perPass * seqLen)) tokens "
+                            + "through the model at once; at most \(Units.count(MemoryEstimate.maxTokensPerPass)) tokens fit in memory "
+                            + "(\(MemoryEstimate.advice(microBatchSet: settings["micro_batch"] != nil, checkpointingHelps: false)))",
+                            at: blamed.location, .range)
+            }
+            let written = Dictionary((v.mappingPairs ?? []).map { ($0.key.scalarText ?? "", $0.value.location) }, uniquingKeysWith: { a, _ in a })
+            out.append(Manifest.Step(name: name, kind: kind, settings: settings, location: k.location, settingLocations: written))
         }
         return out
     }

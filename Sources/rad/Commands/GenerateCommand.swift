@@ -26,6 +26,9 @@ struct GenerateCommand: ParsableCommand {
             let (network, tokenizer) = try loadModelAndTokenizer(model)
             let ids = tokenizer.encode(prompt)
             guard !ids.isEmpty else { throw DataError("the prompt is empty") }
+            // The attention cache is allocated for prompt + --max-tokens up front.
+            try ForwardMemoryGuard.requireDecoding(model: network, capacity: Int(min(Double(ids.count) + Double(maxTokens), 9e18)),
+                                                   option: "--max-tokens", value: maxTokens)
             var decoder = StreamingDecoder(tokenizer: tokenizer, skipSpecial: true)
             let started = Date()
             var stops = Set(network.config.eosTokenIds.map(Int32.init))

@@ -10,7 +10,9 @@ struct ManifestOptions: ParsableArguments {
     @Option(name: .customShort("s"), help: ArgumentHelp("Override a value: -s steps.distill.lr=2e-5 (repeatable).", valueName: "path=value"))
     var set: [String] = []
 
-    func load() throws -> Manifest { try ManifestLoader.load(manifest, overrides: set) }
+    func load(workspace: ExportTarget.Workspace = .default) throws -> Manifest {
+        try ManifestLoader.load(manifest, overrides: set, workspace: workspace, memory: .onThisMachine())
+    }
 }
 
 struct CacheOptions: ParsableArguments {
@@ -22,6 +24,8 @@ struct CacheOptions: ParsableArguments {
 
     func store() throws -> ArtifactStore { try ArtifactStore(root: ArtifactStore.defaultRoot(option: cache)) }
     var runsRoot: URL { URL(fileURLWithPath: runs) }
+    /// The folders an export must not touch.
+    var workspace: ExportTarget.Workspace { .init(cacheRoot: ArtifactStore.defaultRoot(option: cache), runsRoot: runsRoot) }
 }
 
 enum Terminal {

@@ -21,7 +21,7 @@ struct ValidateCommand: ParsableCommand {
         var failed = false
         for file in manifests {
             do {
-                let m = try reportingErrors { try ManifestLoader.load(file, overrides: set) }
+                let m = try reportingErrors { try ManifestLoader.load(file, overrides: set, memory: .onThisMachine()) }
                 print("\(file): ok (\(m.name): \(m.steps.count) step\(m.steps.count == 1 ? "" : "s"))")
             } catch { failed = true }
         }

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Refuses, before anything runs, a manifest whose steps need more memory than there is: each training
+/// step's pass (`MemoryEstimate.training`) and each evaluation (`MemoryEstimate.evaluation`), sized from
+/// the teacher's header, against `AvailableMemory`. `rad validate`, `rad plan` and `rad run` apply it;
+/// without a readable teacher nothing is checked here (the validator's static cap still holds).
+public struct ManifestMemoryCheck {
+    public var shapes: any ModelShapeProvider
+    public var available: AvailableMemory
+
+    public init(shapes: any ModelShapeProvider, available: AvailableMemory) { self.shapes = shapes; self.available = available }
+
+    /// Model sizes from the GGUF header / config.json and the memory available now; nil when the memory
+    /// cannot be read.
+    public static func onThisMachine(environment: [String: String] = ProcessInfo.processInfo.environment) -> ManifestMemoryCheck? {
+        AvailableMemory.current(environment: environment).map { ManifestMemoryCheck(shapes: ModelZooShapes(), available: $0) }
+    }
+
+    public func diagnostics(_ manifest: Manifest) -> [Diagnostic] {
+        guard let t = manifest.teacher, let teacher = try? shapes.teacherShape(source: t.source, format: t.format) else { return [] }
+        let student = manifest.student.flatMap { shapes.studentShape(architecture: $0.architecture, options: $0.options, teacher: teacher) } ?? teacher
+        var out: [Diagnostic] = []
+        for step in manifest.steps {
+            let s = step.settings
+            let needed: Double, setting: String, sizes: String, advice: String
+            if step.spec.isTraining {
+                needed = MemoryEstimate.training(step, student: student, teacher: teacher)
+                let micro = s["micro_batch"] != nil
+                setting = micro ? "micro_batch" : (step.settingLocations["batch"] != nil || step.settingLocations["seq_len"] == nil ? "batch" : "seq_len")
+                sizes = "at \(micro ? "micro_batch" : "batch") \(s[micro ? "micro_batch" : "batch"]?.intValue ?? 1) x seq_len \(s["seq_len"]?.intValue ?? 1)"
+                advice = MemoryEstimate.advice(microBatchSet: micro)
+            } else if step.kind == EngineStepKinds.evaluate.name {
+                let models = step.models.map { $0 == "teacher" ? teacher : student }
+                needed = MemoryEstimate.evaluation(step, models: models)
+                setting = "seq_len"
+                sizes = "to score windows of seq_len \(s["seq_len"]?.intValue ?? 0), \(Scorer.defaultBatch) at a time"
+                advice = "lower seq_len"
+            } else { continue }
+            guard needed > Double(available.bytes) else { continue }
+            let at = step.settingLocations[setting] ?? step.location
+            out.append(Diagnostic("step '\(step.name)' needs about \(Units.bytes(Int64(min(needed, 9e18)))) \(sizes) "
+                                  + "(vocab \(student.vocabulary)); \(available.described); \(advice)", at: at, category: .range))
+        }
+        return out
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// About how many bytes a step or a forward pass holds at its peak, from the model shapes the planner
+/// reads (no weights loaded). Good to a few tens of percent: enough to refuse up front what cannot fit
+/// instead of dying in the allocator hours later; not a promise that what passes fits.
+///
+/// Calibration (BENCHMARKS.md, "Training memory"): the rad-rwkv6 student of SmolLM2-135M trained at
+/// 4 × 512 tokens peaks at 10.9 GB with every activation on the tape and 4.2 GB with activation
+/// checkpointing. The model below gives 11.0 and 4.0 GB for that step.
+public enum MemoryEstimate {
+    static let floatBytes = 4.0
+    /// Activations kept on the tape per token and layer, in units of the layer's width (its parameters
+    /// divided by the hidden size, about 4·C + 3·I for attention and a SwiGLU MLP): the projections'
+    /// outputs, the MLP's gate/up/activation and their norms' intermediates.
+    static let tapeWidthsPerLayer = 4.0
+    /// A forward pass without a tape holds about one layer's intermediates at a time.
+    static let forwardWidths = 2.0
+    /// Copies of a [tokens, vocab] logits tensor a loss holds: the logits, their softmax and the gradient
+    /// for the model that trains; logits and softmax for the teacher it is compared with.
+    static let trainedLogitCopies = 3.0, teacherLogitCopies = 2.0
+    /// Gradient (4 bytes) and AdamW's two moments (8 bytes) per trained parameter.
+    static let optimizerBytesPerParameter = 12.0
+
+    /// The most tokens one forward/backward pass may hold (micro_batch, or batch, times seq_len), checked
+    /// by the validator without a model: even a byte-level model (vocab 256) keeps a logits row and its
+    /// gradient (2 KB) per token, so 2^24 tokens need 32 GB for those alone, and a real vocabulary 100 times
+    /// that. `batch: 1048576` at seq_len 512 is 2^29.
+    public static let maxTokensPerPass: Int64 = 1 << 24
+
+    /// How to bring a training step's memory down, for messages (activation checkpointing shrinks the
+    /// tape, not the tokens of a pass).
+    public static func advice(microBatchSet: Bool, checkpointingHelps: Bool = true) -> String {
+        (microBatchSet ? "lower micro_batch" : "lower batch, or set micro_batch (gradients accumulate over batch / micro_batch smaller passes)")
+            + (checkpointingHelps ? ", or set activation_checkpointing: true" : "")
+    }
+
+    /// Weights in float32, the embedding table included (`ModelShape.parameters` leaves it out).
+    static func weights(_ m: ModelShape) -> Double { Double(m.parameters + Int64(m.vocabulary) * Int64(m.hidden)) * floatBytes }
+
+    /// A layer's parameters per hidden unit (see `tapeWidthsPerLayer`).
+    static func layerWidth(_ m: ModelShape, parameters: Int64? = nil) -> Double {
+        guard m.layers > 0, m.hidden > 0 else { return 0 }
+        let body = parameters ?? (m.parameters - Int64(m.vocabulary) * Int64(m.hidden) - Int64(m.hidden))
+        return Double(max(0, body)) / Double(m.layers) / Double(m.hidden)
+    }
+
+    /// The working memory of a forward pass over `tokens` tokens without a tape, its logits included and
+    /// its (already loaded) weights not: what `rad score` and an evaluation add to a loaded model.
+    public static func forward(_ m: ModelShape, tokens: Int64) -> Double {
+        Double(tokens) * (Double(m.vocabulary) + forwardWidths * layerWidth(m) + 2 * Double(m.hidden)) * floatBytes
+    }
+
+    /// A training step's peak for one forward/backward pass of `micro_batch` (or `batch`) × `seq_len`
+    /// tokens: both models' weights, the student's gradients and AdamW moments, its tape, and the logits.
+    public static func training(_ step: Manifest.Step, student: ModelShape, teacher: ModelShape?) -> Double {
+        let s = step.settings
+        let seqLen = s["seq_len"]?.intValue ?? 1
+        let tokens = Double((s["micro_batch"]?.intValue ?? s["batch"]?.intValue ?? 1) * seqLen)
+        let checkpointing = s["activation_checkpointing"]?.boolValue ?? false
+        let usesTeacher = step.spec.needsTeacher(s)
+        var bytes = weights(student)
+        if usesTeacher, let teacher { bytes += weights(teacher) + tokens * forwardWidths * layerWidth(teacher) * floatBytes }
+        let layers = Double(student.layers), hidden = Double(student.hidden), vocab = Double(student.vocabulary)
+        if step.spec.trainsOnlyMixers {
+            // Stage 1: only the mixers train, on the teacher's hidden states (each layer's input and target);
+            // no logits.
+            let mixerWidth = layerWidth(student, parameters: student.mixerParameters)
+            bytes += Double(student.mixerParameters) * optimizerBytesPerParameter
+            bytes += tokens * layers * (tapeWidthsPerLayer * mixerWidth + 2 * hidden) * floatBytes
+        } else {
+            bytes += weights(student) / floatBytes * optimizerBytesPerParameter
+            let tape = tapeWidthsPerLayer * layerWidth(student)
+            // With checkpointing: each layer's input, and one layer's tape while it is recomputed.
+            bytes += tokens * (checkpointing ? layers * hidden + tape : layers * tape) * floatBytes
+            bytes += tokens * vocab * (trainedLogitCopies + (usesTeacher ? teacherLogitCopies : 0)) * floatBytes
+        }
+        return bytes
+    }
+
+    /// An evaluation's peak: the largest of its models, loaded, scoring `seq_len`-token windows four at a
+    /// time (`Scorer`'s batch).
+    public static func evaluation(_ step: Manifest.Step, models: [ModelShape]) -> Double {
+        let tokens = (step.settings["seq_len"]?.intValue ?? 512) * Int64(Scorer.defaultBatch)
+        return models.map { weights($0) + forward($0, tokens: tokens) }.max() ?? 0
+    }
+}
+
+extension Scorer {
+    /// Windows `Scorer` scores together unless told otherwise (its initializer's default).
+    static let defaultBatch = 4
+}
