@@ -97,6 +97,12 @@ import RadOps
         let movedToken = try s.write("moved.json", Self.tokenizerJSON(extra: #","<s>":256"#,
                                                                       added: #"{"id":257,"content":"<s>","special":true}"#))
         expectError(containing: [movedToken, "token '<s>' has two ids, 256 and 257"]) { _ = try BPETokenizer.load(tokenizerJSON: movedToken) }
+        // One spelling written twice in the vocabulary object (JSON parsers keep the last silently),
+        // also when one of them is escaped.
+        let twice = try s.write("twice.json", Self.tokenizerJSON(extra: #","ab":256,"cd":257,"ab":258"#))
+        expectError(containing: [twice, "model.vocab", "token 'ab' has two ids, 256 and 258"]) { _ = try BPETokenizer.load(tokenizerJSON: twice) }
+        let escaped = try s.write("escaped.json", Self.tokenizerJSON(extra: #","ab":256,"\u0061b":257"#))
+        expectError(containing: [escaped, "token 'ab' has two ids, 256 and 257"]) { _ = try BPETokenizer.load(tokenizerJSON: escaped) }
         // Ids with a gap below an added token are allowed (Qwen2's added tokens sit past the vocabulary).
         let gap = try s.write("gap.json", Self.tokenizerJSON(extra: "", added: #"{"id":300,"content":"<a>","special":true}"#))
         #expect(try BPETokenizer.load(tokenizerJSON: gap).encode("a<a>") == [97, 300])

@@ -28,6 +28,9 @@ extension BPETokenizer {
         }
         if let fb = model["byte_fallback"] as? Bool, fb { throw fail("model.byte_fallback", "byte fallback is not supported") }
         guard let vocabJSON = model["vocab"] as? [String: Any] else { throw fail("model.vocab", "missing or not an object") }
+        if let repeated = RepeatedJSONKey.find(in: data, at: ["model", "vocab"]) {
+            throw fail("model.vocab", "token '\(repeated.key)' has two ids, \(repeated.first) and \(repeated.second)")
+        }
         var vocab: [String: Int32] = [:]
         vocab.reserveCapacity(vocabJSON.count)
         for (k, v) in vocabJSON {
