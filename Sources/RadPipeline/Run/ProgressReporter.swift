@@ -2,10 +2,14 @@ import Foundation
 
 /// Shows step progress: on a terminal one line redrawn in place (step, tokens, tokens/s, loss, ETA);
 /// otherwise a plain line at most every `plainInterval` seconds. Every update is also appended to
-/// `metrics.jsonl` (rate-limited the same way, plus the last update of each step).
+/// `metrics.jsonl` (rate-limited the same way, plus the last update of each step). A failed write (a full
+/// disk) is reported once as an `error:` line naming the file and the cause, the partial line is cut off
+/// again, and nothing more is written there; `metricsFailure` keeps it for the runner.
 final class ProgressReporter {
     let isTerminal: Bool
-    let metrics: FileHandle?
+    private(set) var metrics: FileHandle?
+    let metricsURL: URL?
+    private(set) var metricsFailure: FileFailure?
     let plainInterval: TimeInterval
     let sink: (String) -> Void
     var start: [String: Date] = [:]
@@ -13,12 +17,31 @@ final class ProgressReporter {
     var lastLine = ""
 
     init(isTerminal: Bool, metricsURL: URL?, plainInterval: TimeInterval = 10, sink: @escaping (String) -> Void) {
-        self.isTerminal = isTerminal; self.plainInterval = plainInterval; self.sink = sink
-        if let metricsURL {
-            if !FileManager.default.fileExists(atPath: metricsURL.path) { _ = FileManager.default.createFile(atPath: metricsURL.path, contents: nil) }
-            metrics = try? FileHandle(forWritingTo: metricsURL)
-            _ = try? metrics?.seekToEnd()
-        } else { metrics = nil }
+        self.isTerminal = isTerminal; self.plainInterval = plainInterval; self.sink = sink; self.metricsURL = metricsURL
+        guard let metricsURL else { metrics = nil; return }
+        do {
+            if !FileManager.default.fileExists(atPath: metricsURL.path),
+               !FileManager.default.createFile(atPath: metricsURL.path, contents: nil) {
+                // createFile says only that it failed; opening says why.
+                _ = try FileHandle(forWritingTo: metricsURL)
+            }
+            let handle = try FileHandle(forWritingTo: metricsURL)
+            try handle.seekToEnd()
+            metrics = handle
+        } catch {
+            metrics = nil
+            failMetrics(error)
+        }
+    }
+
+    /// Reports the first failure to write metrics.jsonl and stops writing it.
+    private func failMetrics(_ error: Error) {
+        guard metricsFailure == nil, let metricsURL else { return }
+        let failure = FileFailure(path: ManifestSource.display(metricsURL.path), cause: FileFailure.cause(of: error))
+        metricsFailure = failure
+        try? metrics?.close()
+        metrics = nil
+        sink((isTerminal ? "\n" : "") + "error: \(failure) (no more progress metrics are recorded for this run)\n")
     }
 
     deinit { try? metrics?.close() }
@@ -46,7 +69,13 @@ final class ProgressReporter {
             sink(line + "\n"); lastPrint = now
         }
         if let metrics {
-            try? metrics.write(contentsOf: Data((CanonicalValue.object(record).canonicalJSON + "\n").utf8))
+            let start = try? metrics.offset()
+            do { try metrics.write(contentsOf: Data((CanonicalValue.object(record).canonicalJSON + "\n").utf8)) }
+            catch {
+                // No half line: a reader of metrics.jsonl sees whole records only.
+                if let start { try? metrics.truncate(atOffset: start) }
+                failMetrics(error)
+            }
         }
     }
 

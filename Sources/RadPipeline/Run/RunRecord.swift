@@ -19,9 +19,34 @@ public struct RunRecord {
 
     public func node(_ id: String) -> CanonicalValue? { value["nodes"]?[id] }
 
+    /// Writes `run.json` whole or not at all: into a temporary file beside it, renamed over the old record
+    /// (which stays as it was when anything fails, and the temporary file is removed).
     public func save(to dir: URL) throws {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try Data(value.prettyJSON.utf8).write(to: dir.appendingPathComponent(Self.fileName), options: .atomic)
+        let file = dir.appendingPathComponent(Self.fileName)
+        let temporary = dir.appendingPathComponent(".\(Self.fileName).\(getpid()).tmp")
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(value.prettyJSON.utf8).write(to: temporary)
+            guard rename(temporary.path, file.path) == 0 else {
+                throw NSError(domain: NSPOSIXErrorDomain, code: Int(errno))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw RunRecordWriteFailure(path: ManifestSource.display(file.path), cause: FileFailure.cause(of: error),
+                                        stepsSucceeded: value["status"] == .string("ok"))
+        }
+    }
+}
+
+/// `run.json` could not be written. When every step succeeded the run still failed (exit 1: its record is
+/// what `rad plan` and the report read), but its artifacts are in the cache and a re-run finds them.
+public struct RunRecordWriteFailure: Error, CustomStringConvertible {
+    public var path: String
+    public var cause: String
+    public var stepsSucceeded: Bool
+    public var description: String {
+        "cannot write the run record \(path): \(cause)"
+            + (stepsSucceeded ? "; every step finished and its artifacts are cached: re-running the same command finds them and writes the record" : "")
     }
 }
 

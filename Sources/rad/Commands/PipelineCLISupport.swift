@@ -49,6 +49,6 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let e as InvalidInputError {
         Terminal.err("error: \(e.description)\n"); throw ExitCode(2)
     } catch {
-        Terminal.err("error: \(error)\n"); throw ExitCode(1)
+        Terminal.err("error: \(ErrorMessage.oneLine(error))\n"); throw ExitCode(1)
     }
 }
