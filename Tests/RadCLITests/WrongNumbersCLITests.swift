@@ -72,6 +72,18 @@ import RadPipeline
         }
     }
 
+    @Test func generateWithAModelWithNaNWeightsFailsNamingTheModel() throws {
+        let dir = try Self.temp(); defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = try Self.model(in: dir)
+        try Self.poison(folder)
+        for temperature in ["0", "0.8"] {
+            let r = try RadProcess.run(["generate", "--model", folder.path, "--prompt", "ab", "--max-tokens", "3",
+                                        "--temperature", temperature])
+            Self.expectError(r, status: 1, naming: [
+                "\(folder.path): the model produced non-finite logits (NaN) on the prompt; its weights may be damaged"])
+        }
+    }
+
     @Test func evalOfAModelWithNaNWeightsFailsNamingTheModel() throws {
         let dir = try Self.temp(); defer { try? FileManager.default.removeItem(at: dir) }
         let folder = try Self.model(in: dir)

@@ -10,14 +10,16 @@ public struct NonFiniteResultError: Error, CustomStringConvertible, Sendable {
     public var input: String
     /// The offending value (NaN, +inf or -inf).
     public var value: Double
+    /// What came out non-finite: "log-likelihoods" (scoring) or "logits" (generation).
+    public var quantity: String
 
-    public init(model: String, input: String, value: Double) {
-        self.model = model; self.input = input; self.value = value
+    public init(model: String, input: String, value: Double, quantity: String = "log-likelihoods") {
+        self.model = model; self.input = input; self.value = value; self.quantity = quantity
     }
 
     public var description: String {
         let what = value.isNaN ? "NaN" : value > 0 ? "+inf" : "-inf"
-        return "\(model): the model produced non-finite log-likelihoods (\(what)) on \(input); its weights may be damaged"
+        return "\(model): the model produced non-finite \(quantity) (\(what)) on \(input); its weights may be damaged"
     }
 
     /// Throws for the first of `values` that is not finite.

@@ -33,9 +33,10 @@ struct GenerateCommand: ParsableCommand {
             let started = Date()
             var stops = Set(network.config.eosTokenIds.map(Int32.init))
             if let eos = tokenizer.eosId { stops.insert(eos) }
-            let out = Generator(model: network).generate(
+            let out = try Generator(model: network).generate(
                 prompt: ids, maxTokens: maxTokens,
-                options: SamplingOptions(temperature: temperature, topP: topP, seed: seed), stopTokens: stops) { id in
+                options: SamplingOptions(temperature: temperature, topP: topP, seed: seed), stopTokens: stops,
+                modelName: model) { id in
                     FileHandle.standardOutput.write(Data(decoder.push(id).utf8))
                     return true
                 }
