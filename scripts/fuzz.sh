@@ -7,7 +7,7 @@
 #
 # Prints, per target, libFuzzer's executions and the crashes found; a crash keeps its input under
 # Fuzz/.build/artifacts/ (the path is printed) and makes the script exit 1.
-# FUZZ_SANITIZERS overrides the sanitizers (default "fuzzer,address").
+# FUZZ_SANITIZERS overrides the sanitizers (default "fuzzer,address"); FUZZ_WORK, see below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,10 +38,19 @@ start=$(date +%s)
 echo "fuzz: built in $(( $(date +%s) - start )) s"
 bin_dir="Fuzz/.build/debug"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/rad-fuzz.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# FUZZ_WORK=DIR keeps the grown corpora in DIR between runs (longer sessions by hand); by default
+# they live in a scratch directory that is removed at the end.
+if [ -n "${FUZZ_WORK:-}" ]; then
+    work="$FUZZ_WORK"; mkdir -p "$work"
+else
+    work=$(mktemp -d "${TMPDIR:-/tmp}/rad-fuzz.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+fi
 # See -detect_leaks below: off in libFuzzer's per-input check and in AddressSanitizer's check at exit.
 export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+# The Swift runtime's own crash backtracer, under AddressSanitizer, trips over itself and can hang;
+# libFuzzer prints the stack of a crash anyway.
+export SWIFT_BACKTRACE="enable=no"
 run_id=$(date -u +%Y%m%dT%H%M%SZ)
 failed=0
 summary=()

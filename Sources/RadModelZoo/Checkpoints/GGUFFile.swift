@@ -121,7 +121,9 @@ public final class GGUFFile: @unchecked Sendable {
             var count: UInt64 = 1
             for _ in 0..<nDims {
                 let d = try r.u64()
-                let (p, overflow) = count.multipliedReportingOverflow(by: d)
+                // max(d, 1): a zero dimension empties the tensor but must not let the others be any
+                // size (Int(d) would trap, and the reversed shape's partial products overflow).
+                let (p, overflow) = count.multipliedReportingOverflow(by: max(d, 1))
                 guard !overflow, p <= UInt64(file.size) * 8 else {
                     throw TensorFileError(file: path, tensor: name, "dimensions are larger than the file could hold")
                 }
