@@ -257,14 +257,20 @@ public final class ArtifactStore: @unchecked Sendable {
         return total
     }
 
-    /// Checks every entry deeply; returns (key, problem) for the damaged ones (and removes them if `repair`).
-    public func verify(repair: Bool) throws -> [(key: String, problem: String)] {
-        var bad: [(String, String)] = []
+    /// Checks every entry deeply; returns (key, problem) for the damaged ones. With `repair` it removes them:
+    /// `notRemoved` is nil when the entry is gone, otherwise why it is still there.
+    public func verify(repair: Bool) throws -> [(key: String, problem: String, notRemoved: String?)] {
+        var bad: [(String, String, String?)] = []
         for e in list() {
             let dir = e.isCheckpoint ? checkpointDirectory(e.key) : entryDirectory(e.key)
             if case .failure(let p) = inspect(dir, key: e.key, deep: true) {
-                bad.append((e.key, p.description))
-                if repair { try FileLock.with(writeLock, .exclusive) { try? fm.removeItem(at: dir) } }
+                var notRemoved: String? = repair ? nil : "not repairing"
+                if repair {
+                    do { try FileLock.with(writeLock, .exclusive) { try fm.removeItem(at: dir) } }
+                    catch { notRemoved = ErrorMessage.oneLine(error) }
+                    if notRemoved == nil, fm.fileExists(atPath: dir.path) { notRemoved = "\(dir.path) is still there" }
+                }
+                bad.append((e.key, p.description, notRemoved))
             }
         }
         return bad

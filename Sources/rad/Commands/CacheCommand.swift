@@ -30,9 +30,17 @@ struct CacheCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let bad = try cache.store().verify(repair: repair)
-                for b in bad { print("\(b.key.prefix(16)): \(b.problem)\(repair ? " (removed)" : "")") }
+                for b in bad {
+                    let outcome = !repair ? "" : b.notRemoved.map { " (NOT removed: \($0))" } ?? " (removed)"
+                    print("\(b.key.prefix(16)): \(b.problem)\(outcome)")
+                }
                 print(bad.isEmpty ? "all entries intact" : "\(bad.count) damaged entr\(bad.count == 1 ? "y" : "ies")")
-                if !bad.isEmpty && !repair { throw ExitCode(1) }
+                let left = bad.filter { $0.notRemoved != nil }
+                // Damage that is still in the cache after the command is a failure: with or without --repair.
+                if !left.isEmpty {
+                    if repair { printError("error: \(left.count) damaged entr\(left.count == 1 ? "y" : "ies") could not be removed") }
+                    throw ExitCode(1)
+                }
             }
         }
     }
