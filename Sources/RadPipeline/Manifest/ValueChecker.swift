@@ -24,8 +24,10 @@ struct ValueChecker {
                 if v < lo || v > hi { rangeError("\(what) must be between \(lo) and \(hi), found \(v)", node); return nil }
                 return .int(v)
             case .float(let d)? where d.isFinite && d == d.rounded():
-                guard d >= Double(lo), d <= Double(hi) else { rangeError("\(what) must be between \(lo) and \(hi), found \(d)", node); return nil }
-                return .int(Int64(d))
+                // Int64(exactly:), not a comparison with Double(hi): Double(Int64.max) rounds up to 2^63,
+                // so `seed: 9223372036854775808.0` passed that check and trapped converting.
+                guard let v = Int64(exactly: d), v >= lo, v <= hi else { rangeError("\(what) must be between \(lo) and \(hi), found \(d)", node); return nil }
+                return .int(v)
             case .hugeInt?, .float(.infinity)?, .float(-.infinity)?:
                 rangeError("\(what) is too large (at most \(hi))", node)
             default:
