@@ -71,10 +71,13 @@ public final class DecoderModel {
         return outputs[0]
     }
 
-    /// Normalised final hidden states → logits [B·T, vocab].
-    public func logits(fromHidden x: Tensor) -> Tensor {
-        linear(rmsNorm(x, weight: norm, eps: Float(config.rmsNormEps)).reshaped([-1, config.hiddenSize]), weight: lmHead)
+    /// The final norm of the residual stream, as rows [B·T, C]: what the output head multiplies.
+    public func finalNormed(_ x: Tensor) -> Tensor {
+        rmsNorm(x, weight: norm, eps: Float(config.rmsNormEps)).reshaped([-1, config.hiddenSize])
     }
+
+    /// Normalised final hidden states → logits [B·T, vocab].
+    public func logits(fromHidden x: Tensor) -> Tensor { linear(finalNormed(x), weight: lmHead) }
 
     /// Logits [B·T, vocab] for `tokens` ([B·T] row-major).
     public func logits(_ tokens: [Int32], batch: Int, states: InferenceState? = nil) -> Tensor {

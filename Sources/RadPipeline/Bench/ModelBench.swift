@@ -38,6 +38,11 @@ public enum ModelBench {
         public var trainStepMs: Double
         /// Peak resident memory of the process during the training steps (Linux; nil elsewhere).
         public var trainPeakMB: Double?
+        /// A stage-2 step as `distill_logits` runs it: the frozen teacher's forward, the student's forward
+        /// and backward, the fused head and KL, and the AdamW update; tokens per second and the process's
+        /// peak resident memory while it runs.
+        public var distillTokensPerSecond: Double
+        public var distillPeakMB: Double?
         public var decodeMs: [String: Double]
         /// The recurrence kernel ("gla" or "dplr"), its forward+backward time for one layer at the
         /// training shape, and that time for all recurrent layers over the training step time.
@@ -49,6 +54,7 @@ public enum ModelBench {
             case architecture
             case forwardTokensPerSecond = "forward_tokens_per_s", trainTokensPerSecond = "train_tokens_per_s"
             case trainStepMs = "train_step_ms", trainPeakMB = "train_peak_rss_mb", decodeMs = "decode_ms_per_token"
+            case distillTokensPerSecond = "distill_step_tokens_per_s", distillPeakMB = "distill_step_peak_rss_mb"
             case recurrenceKernel = "recurrence_kernel", recurrenceLayerMs = "recurrence_fwd_bwd_ms_per_layer"
             case recurrenceLayers = "recurrence_layers", recurrenceShare = "recurrence_share_of_train_step"
         }
@@ -92,6 +98,10 @@ public enum ModelBench {
             ProcessMemory.resetPeak()
             let step = trainStepSeconds(student, tokens: tokens, batch: o.batch, repetitions: o.repetitions)
             let peak = ProcessMemory.peakResidentBytes().map { Double($0) / 1e6 }
+            log("\(name) distillation step \(o.batch)x\(o.seqLen) (teacher forward, student forward+backward, KL, AdamW)")
+            ProcessMemory.resetPeak()
+            let distill = distillStepSeconds(student, teacher: teacher, tokens: tokens, batch: o.batch, repetitions: o.repetitions)
+            let distillPeak = ProcessMemory.peakResidentBytes().map { Double($0) / 1e6 }
             var decode: [String: Double] = [:]
             for context in o.contexts {
                 log("\(name) decode at context \(context)")
@@ -105,7 +115,7 @@ public enum ModelBench {
             let layers = c.numLayers
             students.append(StudentFigures(
                 architecture: name, forwardTokensPerSecond: forward, trainTokensPerSecond: n / step,
-                trainStepMs: step * 1e3, trainPeakMB: peak, decodeMs: decode, recurrenceKernel: kernel, recurrenceLayerMs: layerMs,
+                trainStepMs: step * 1e3, trainPeakMB: peak, distillTokensPerSecond: n / distill, distillPeakMB: distillPeak, decodeMs: decode, recurrenceKernel: kernel, recurrenceLayerMs: layerMs,
                 recurrenceLayers: layers, recurrenceShare: Double(layers) * layerMs / (step * 1e3)))
         }
         return Result(threads: Parallel.threadCount, batch: o.batch, seqLen: o.seqLen, repetitions: o.repetitions,
@@ -125,7 +135,8 @@ public enum ModelBench {
         return results.first { $0.kernel == kernel }!.forwardBackwardMs
     }
 
-    /// Median seconds of one training step: forward, cross-entropy, backward through the tape.
+    /// Median seconds of one training step: forward, cross-entropy (fused with the head, as stage 3
+    /// runs it), backward through the tape.
     static func trainStepSeconds(_ model: DecoderModel, tokens: [Int32], batch: Int, repetitions: Int) -> Double {
         let params = model.parameters
         for p in params { p.requiresGrad = true }
@@ -133,9 +144,34 @@ public enum ModelBench {
         let targets = Array(tokens.dropFirst()) + [0]
         return time(repetitions) {
             let tape = Tape()
-            let loss = tape.withRecording { crossEntropy(logits: model.logits(tokens, batch: batch), targets: targets) }
+            let loss = tape.withRecording {
+                fusedHeadLoss(hidden: model.finalNormed(model.hiddenStates(tokens, batch: batch)), head: model.lmHead,
+                              targets: targets, weights: .init(kl: 0, ce: 1))
+            }
             tape.backward(loss)
             for p in params { p.grad = nil }
+        }
+    }
+
+    /// Median seconds of one stage-2 step as `StageTrainer` runs it: the teacher's hidden states (no
+    /// gradient), the student's forward and backward through the fused head and KL, clipping and AdamW.
+    static func distillStepSeconds(_ student: DecoderModel, teacher: DecoderModel, tokens: [Int32], batch: Int,
+                                   repetitions: Int) -> Double {
+        let params = student.parameters
+        for p in params { p.requiresGrad = true }
+        defer { for p in params { p.requiresGrad = false; p.grad = nil } }
+        let optimizer = AdamW(groups: [ParamGroup(params: params, lr: 1e-5)])
+        return time(repetitions) {
+            let tape = Tape()
+            let loss = tape.withRecording {
+                fusedHeadLoss(hidden: student.finalNormed(student.hiddenStates(tokens, batch: batch)), head: student.lmHead,
+                              teacherHidden: teacher.finalNormed(teacher.hiddenStates(tokens, batch: batch)), teacherHead: teacher.lmHead,
+                              weights: .init(kl: 1, ce: 0))
+            }
+            tape.backward(loss)
+            _ = clipGradNorm(params, maxNorm: 1)
+            optimizer.step()
+            optimizer.zeroGrad()
         }
     }
 
@@ -174,14 +210,15 @@ extension ModelBench.Result {
     public var table: String {
         func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
         let contexts = teacher.decodeMs.keys.compactMap { Int($0) }.sorted()
-        var lines = ["| model | forward tok/s | fwd+bwd tok/s | step ms | step peak MB | "
+        var lines = ["| model | forward tok/s | fwd+bwd tok/s | step ms | step peak MB | distill step tok/s | distill peak MB | "
                      + contexts.map { "decode ms @\($0)" }.joined(separator: " | ") + " | recurrence share |",
-                     "|---|---:|---:|---:|---:|" + contexts.map { _ in "---:|" }.joined() + "---:|"]
-        lines.append("| teacher | \(f(teacher.forwardTokensPerSecond)) | - | - | - | "
+                     "|---|---:|---:|---:|---:|---:|---:|" + contexts.map { _ in "---:|" }.joined() + "---:|"]
+        lines.append("| teacher | \(f(teacher.forwardTokensPerSecond)) | - | - | - | - | - | "
                      + contexts.map { f(teacher.decodeMs["\($0)"] ?? .nan, 2) }.joined(separator: " | ") + " | - |")
         for s in students {
             lines.append("| \(s.architecture) | \(f(s.forwardTokensPerSecond)) | \(f(s.trainTokensPerSecond)) | "
-                         + "\(f(s.trainStepMs, 0)) | \(s.trainPeakMB.map { f($0, 0) } ?? "-") | " + contexts.map { f(s.decodeMs["\($0)"] ?? .nan, 2) }.joined(separator: " | ")
+                         + "\(f(s.trainStepMs, 0)) | \(s.trainPeakMB.map { f($0, 0) } ?? "-") | \(f(s.distillTokensPerSecond)) | "
+                         + "\(s.distillPeakMB.map { f($0, 0) } ?? "-") | " + contexts.map { f(s.decodeMs["\($0)"] ?? .nan, 2) }.joined(separator: " | ")
                          + " | \(f(100 * s.recurrenceShare))% (\(s.recurrenceLayers) × \(f(s.recurrenceLayerMs, 2)) ms \(s.recurrenceKernel)) |")
         }
         return lines.joined(separator: "\n") + "\n"

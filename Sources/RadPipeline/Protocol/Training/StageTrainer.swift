@@ -173,17 +173,13 @@ public final class StageTrainer {
         case .alignHiddenStates:
             return alignmentLoss(inputs, batch: batch)
         case .logits(let klWeight, let ceWeight):
-            let studentLogits = student.logits(inputs, batch: batch)
-            var total: Tensor? = nil
-            if klWeight > 0, let teacher {
-                let teacherLogits = teacher.logits(inputs, batch: batch)
-                total = scale(klDivergence(teacherLogits: teacherLogits, studentLogits: studentLogits), Float(klWeight))
-            }
-            if ceWeight > 0 {
-                let ce = scale(crossEntropy(logits: studentLogits, targets: targets), Float(ceWeight))
-                total = total.map { add($0, ce) } ?? ce
-            }
-            return total!
+            // The heads and the loss run fused over blocks of rows: no [tokens × vocab] logits of the
+            // student or the teacher exist whole (the teacher's are made block by block beside the loss).
+            let kl = teacher != nil ? Float(klWeight) : 0
+            let hidden = student.finalNormed(student.hiddenStates(inputs, batch: batch))
+            let teacherHidden = kl > 0 ? teacher.map { $0.finalNormed($0.hiddenStates(inputs, batch: batch)) } : nil
+            return fusedHeadLoss(hidden: hidden, head: student.lmHead, teacherHidden: teacherHidden, teacherHead: teacher?.lmHead,
+                                 targets: ceWeight > 0 ? targets : nil, weights: .init(kl: kl, ce: Float(ceWeight)))
         }
     }
 
