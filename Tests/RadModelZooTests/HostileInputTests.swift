@@ -103,6 +103,12 @@ import RadOps
         expectError(containing: [twice, "model.vocab", "token 'ab' has two ids, 256 and 258"]) { _ = try BPETokenizer.load(tokenizerJSON: twice) }
         let escaped = try s.write("escaped.json", Self.tokenizerJSON(extra: #","ab":256,"\u0061b":257"#))
         expectError(containing: [escaped, "token 'ab' has two ids, 256 and 257"]) { _ = try BPETokenizer.load(tokenizerJSON: escaped) }
+        let pair = try s.write("pair.json", Self.tokenizerJSON(extra: #","😀":256,"xy":257,"\ud83d\ude00":258"#))
+        expectError(containing: [pair, "token '😀' has two ids, 256 and 258"]) { _ = try BPETokenizer.load(tokenizerJSON: pair) }
+        // Keys repeated outside model.vocab are not the vocabulary's business.
+        let elsewhere = String(decoding: Self.tokenizerJSON(extra: #","zz":256"#), as: UTF8.self)
+            .replacingOccurrences(of: #""model":{"#, with: #""model":{"dropout":null,"dropout":null,"#)
+        #expect(try BPETokenizer.load(tokenizerJSON: s.write("elsewhere.json", Data(elsewhere.utf8))).vocabSize == 257)
         // Ids with a gap below an added token are allowed (Qwen2's added tokens sit past the vocabulary).
         let gap = try s.write("gap.json", Self.tokenizerJSON(extra: "", added: #"{"id":300,"content":"<a>","special":true}"#))
         #expect(try BPETokenizer.load(tokenizerJSON: gap).encode("a<a>") == [97, 300])

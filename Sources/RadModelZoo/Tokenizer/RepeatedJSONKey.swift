@@ -75,12 +75,12 @@ struct RepeatedJSONKey {
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 guard var unit = hex4() else { return nil }
-                // A surrogate pair is two escapes for one scalar.
+                // A surrogate pair is two escapes for one scalar (a lone surrogate becomes U+FFFD).
                 if (0xD800..<0xDC00).contains(unit), peek == UInt8(ascii: "\\"), i + 1 < bytes.count,
                    bytes[i + 1] == UInt8(ascii: "u") {
                     i += 2
                     guard let low = hex4() else { return nil }
-                    unit = 0x10000 + ((unit - 0xD800) << 10) + (low &- 0xDC00)
+                    unit = (0xDC00..<0xE000).contains(low) ? 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
                 }
                 out.append(contentsOf: Array(String(Unicode.Scalar(unit).map(Character.init) ?? "\u{FFFD}").utf8))
             default: out.append(e)   // \" \\ \/
