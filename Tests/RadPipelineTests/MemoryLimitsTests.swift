@@ -34,7 +34,7 @@ import RadPipeline
     }
 
     static func check(_ gib: Double) -> ManifestMemoryCheck {
-        ManifestMemoryCheck(shapes: ModelZooShapes(), available: AvailableMemory(bytes: Int64(gib * Double(1 << 30)), origin: .environment))
+        ManifestMemoryCheck(shapes: ModelZooShapes(), available: MachineMemory(bytes: Int64(gib * Double(1 << 30)), origin: .environment))
     }
 
     static func diagnostics(_ file: URL, _ available: Double) -> [Diagnostic] {
@@ -108,10 +108,10 @@ import RadPipeline
         #expect(Self.diagnostics(file, 0.001).isEmpty)
     }
 
-    @Test func availableMemoryReadsTheMachineOrTheOverride() throws {
-        #expect(AvailableMemory.current(environment: ["RAD_MEMORY_LIMIT": "64M"]) == AvailableMemory(bytes: 64_000_000, origin: .environment))
-        let machine = try #require(AvailableMemory.current(environment: [:]))
+    @Test func machineMemoryReadsTheMachineOrTheOverride() throws {
+        #expect(MachineMemory.current(environment: ["RAD_MEMORY_LIMIT": "64M"]) == MachineMemory(bytes: 64_000_000, origin: .environment))
+        let machine = try #require(MachineMemory.current(environment: [:]))
         #expect(machine.bytes > 0 && machine.origin != .environment)
-        #expect(machine.described.contains("available") || machine.described.contains("cgroup"))
+        #expect(machine.described.contains("of memory") || machine.described.contains("cgroup"))
     }
 }

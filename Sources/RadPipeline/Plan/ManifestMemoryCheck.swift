@@ -2,18 +2,18 @@ import Foundation
 
 /// Refuses, before anything runs, a manifest whose steps need more memory than there is: each training
 /// step's pass (`MemoryEstimate.training`) and each evaluation (`MemoryEstimate.evaluation`), sized from
-/// the teacher's header, against `AvailableMemory`. `rad validate`, `rad plan` and `rad run` apply it;
+/// the teacher's header, against `MachineMemory`. `rad validate`, `rad plan` and `rad run` apply it;
 /// without a readable teacher nothing is checked here (the validator's static cap still holds).
 public struct ManifestMemoryCheck {
     public var shapes: any ModelShapeProvider
-    public var available: AvailableMemory
+    public var available: MachineMemory
 
-    public init(shapes: any ModelShapeProvider, available: AvailableMemory) { self.shapes = shapes; self.available = available }
+    public init(shapes: any ModelShapeProvider, available: MachineMemory) { self.shapes = shapes; self.available = available }
 
-    /// Model sizes from the GGUF header / config.json and the memory available now; nil when the memory
+    /// Model sizes from the GGUF header / config.json and the memory of this machine; nil when the memory
     /// cannot be read.
     public static func onThisMachine(environment: [String: String] = ProcessInfo.processInfo.environment) -> ManifestMemoryCheck? {
-        AvailableMemory.current(environment: environment).map { ManifestMemoryCheck(shapes: ModelZooShapes(), available: $0) }
+        MachineMemory.current(environment: environment).map { ManifestMemoryCheck(shapes: ModelZooShapes(), available: $0) }
     }
 
     public func diagnostics(_ manifest: Manifest) -> [Diagnostic] {

@@ -45,7 +45,7 @@ public enum MemoryEstimate {
     }
 
     /// The working memory of a forward pass over `tokens` tokens without a tape, its logits included and
-    /// its (already loaded) weights not: what `rad score` and an evaluation add to a loaded model.
+    /// its weights not: what `rad score` and an evaluation add to a loaded model.
     public static func forward(_ m: ModelShape, tokens: Int64) -> Double {
         Double(tokens) * (Double(m.vocabulary) + forwardWidths * layerWidth(m) + 2 * Double(m.hidden)) * floatBytes
     }
