@@ -46,6 +46,8 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         throw ExitCode(2)
     } catch let e as RunInputError {
         Terminal.err("error: \(e.description)\n"); throw ExitCode(2)
+    } catch is ReportedFailure {
+        throw ExitCode(1)
     } catch let e as InvalidInputError {
         Terminal.err("error: \(e.description)\n"); throw ExitCode(2)
     } catch {
