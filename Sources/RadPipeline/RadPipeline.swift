@@ -5,5 +5,7 @@
 /// artifact made by the old numerics is then recomputed instead of silently reused.
 public enum RadVersion {
     public static let engine = "0.1.0"
-    public static let numericsVersion = 1
+    /// 2: stages 2 and 3 compute the output head and loss fused over blocks of rows (`fusedHeadLoss`),
+    /// which sums the same products in another order than whole-logits GEMMs (equal within fp32 rounding).
+    public static let numericsVersion = 2
 }

@@ -92,7 +92,7 @@ public final class Runner {
                 artifacts[node.id] = a
                 if let executor = registry.executor(for: node.kind) {
                     do { try executor.materialize(context(node, key, artifacts, runDir, progress), artifact: a) }
-                    catch { failure = StepFailure("step '\(node.id)' (\(node.kind)) failed: \(error)"); finish(.failed, 0); return }
+                    catch { failure = StepFailure("step '\(node.id)' (\(node.kind)) failed: \(ErrorMessage.oneLine(error))"); finish(.failed, 0); return }
                 }
                 // Keep the measured speed of the run that made it (the planner's time estimates use it).
                 if let old = nodeRecords[node.id], old["key"] == .string(key.key) {
@@ -143,7 +143,9 @@ public final class Runner {
                 entry["seconds"] = .double((Date().timeIntervalSince(t0) * 1000).rounded() / 1000)
                 finish(.interrupted, Date().timeIntervalSince(t0))
             } catch {
-                failure = StepFailure("step '\(node.id)' (\(node.kind)) failed: \(error)")
+                let message = "step '\(node.id)' (\(node.kind)) failed: \(ErrorMessage.oneLine(error))"
+                // A step that found bad input (a text that is not UTF-8, a damaged model file) stays invalid input (exit 2).
+                failure = error is InvalidInputError ? StepInputFailure(description: message) as Error : StepFailure(message)
                 finish(.failed, Date().timeIntervalSince(t0))
             }
         }
@@ -181,6 +183,11 @@ public final class Runner {
         for w in store.warnings where !reported.contains(w) { reported.insert(w); options.output("warning: \(w)\n") }
     }
     private var reported = Set<String>()
+}
+
+/// A step that failed on what the user gave it (exit code 2, as `InvalidInputError`).
+public struct StepInputFailure: InvalidInputError {
+    public var description: String
 }
 
 /// A problem with the command line of a run (exit code 2, like an invalid manifest).

@@ -46,6 +46,7 @@ struct TokenizeExecutor: StepExecutor {
                                                  : [.jsonl(source.paths, field: source.field ?? "text")], base: "/")
             let eos = source.eosBetweenDocuments ? tokenizer.eosId : nil
             for (i, doc) in docs.enumerated() where keep(i) {
+                try Interruption.check()   // Ctrl-C: nothing to keep mid-way, stop between documents
                 stream += tokenizer.encode(doc, parseSpecial: false, addBos: false)
                 if let eos { stream.append(eos) }
                 documents += 1
