@@ -175,9 +175,10 @@ public final class StageTrainer {
         case .logits(let klWeight, let ceWeight):
             // The heads and the loss run fused over blocks of rows: no [tokens × vocab] logits of the
             // student or the teacher exist whole (the teacher's are made block by block beside the loss).
+            // The teacher runs first, so its transient activations are gone before the student's tape fills.
             let kl = teacher != nil ? Float(klWeight) : 0
-            let hidden = student.finalNormed(student.hiddenStates(inputs, batch: batch))
             let teacherHidden = kl > 0 ? teacher.map { $0.finalNormed($0.hiddenStates(inputs, batch: batch)) } : nil
+            let hidden = student.finalNormed(student.hiddenStates(inputs, batch: batch))
             return fusedHeadLoss(hidden: hidden, head: student.lmHead, teacherHidden: teacherHidden, teacherHead: teacher?.lmHead,
                                  targets: ceWeight > 0 ? targets : nil, weights: .init(kl: kl, ce: Float(ceWeight)))
         }
