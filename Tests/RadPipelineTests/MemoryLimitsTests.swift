@@ -43,14 +43,15 @@ import RadPipeline
     }
 
     /// BENCHMARKS.md measured the rad-rwkv6 student's 4 × 512 training step at 10.9 GB (4.2 GB with
-    /// activation checkpointing): the estimate must land near both, and the quickstart's steps must pass.
+    /// activation checkpointing) while its loss held three [2048 × 49152] logits (1.2 GB) that the fused
+    /// head no longer makes: the estimate must land near both less those.
     @Test func estimateMatchesTheMeasuredStep() throws {
         let teacher = try Self.smolLM2Folder()
         defer { try? FileManager.default.removeItem(at: teacher) }
         let shapes = ModelZooShapes()
         let t = try #require(try shapes.teacherShape(source: teacher.path, format: "hf"))
         let st = try #require(shapes.studentShape(architecture: "rad-rwkv6", options: [:], teacher: t))
-        for (checkpointing, low, high) in [(false, 9.0, 13.0), (true, 3.0, 5.5)] {
+        for (checkpointing, low, high) in [(false, 8.0, 12.0), (true, 2.0, 4.5)] {
             let file = try Self.manifest(teacher: teacher, step: """
               ft: { kind: finetune, seq_len: 512, batch: 4, activation_checkpointing: \(checkpointing) }
             """)

@@ -5,8 +5,10 @@ import Foundation
 /// instead of dying in the allocator hours later; not a promise that what passes fits.
 ///
 /// Calibration (BENCHMARKS.md, "Training memory"): the rad-rwkv6 student of SmolLM2-135M trained at
-/// 4 × 512 tokens peaks at 10.9 GB with every activation on the tape and 4.2 GB with activation
-/// checkpointing. The model below gives 11.0 and 4.0 GB for that step.
+/// 4 × 512 tokens peaked at 10.9 GB with every activation on the tape and 4.2 GB with activation
+/// checkpointing, measured while the loss still held whole [tokens × vocab] logits (three copies, 1.2 GB
+/// at that size). With those logits the model below gives 11.0 and 4.0 GB; the fused head and loss
+/// (`fusedHeadLoss`) now hold one block of rows instead, which the model counts.
 public enum MemoryEstimate {
     static let floatBytes = 4.0
     /// Activations kept on the tape per token and layer, in units of the layer's width (its parameters
@@ -15,9 +17,10 @@ public enum MemoryEstimate {
     static let tapeWidthsPerLayer = 4.0
     /// A forward pass without a tape holds about one layer's intermediates at a time.
     static let forwardWidths = 2.0
-    /// Copies of a [tokens, vocab] logits tensor a loss holds: the logits, their softmax and the gradient
-    /// for the model that trains; logits and softmax for the teacher it is compared with.
-    static let trainedLogitCopies = 3.0, teacherLogitCopies = 2.0
+    /// Rows of logits `fusedHeadLoss` holds at a time (its `blockRows` default): one [rows, vocab] block
+    /// for the student (its gradient overwrites it) and one for the teacher, beside the [tokens, C] hidden
+    /// states and their gradient.
+    static let headBlockRows = 256.0
     /// Gradient (4 bytes) and AdamW's two moments (8 bytes) per trained parameter.
     static let optimizerBytesPerParameter = 12.0
 
@@ -51,7 +54,8 @@ public enum MemoryEstimate {
     }
 
     /// A training step's peak for one forward/backward pass of `micro_batch` (or `batch`) × `seq_len`
-    /// tokens: both models' weights, the student's gradients and AdamW moments, its tape, and the logits.
+    /// tokens: both models' weights, the student's gradients and AdamW moments, its tape, and the head's
+    /// blocks of logits.
     public static func training(_ step: Manifest.Step, student: ModelShape, teacher: ModelShape?) -> Double {
         let s = step.settings
         let seqLen = s["seq_len"]?.intValue ?? 1
@@ -72,7 +76,8 @@ public enum MemoryEstimate {
             let tape = tapeWidthsPerLayer * layerWidth(student)
             // With checkpointing: each layer's input, and one layer's tape while it is recomputed.
             bytes += tokens * (checkpointing ? layers * hidden + tape : layers * tape) * floatBytes
-            bytes += tokens * vocab * (trainedLogitCopies + (usesTeacher ? teacherLogitCopies : 0)) * floatBytes
+            bytes += min(tokens, headBlockRows) * vocab * (usesTeacher ? 2 : 1) * floatBytes
+            bytes += tokens * hidden * (usesTeacher ? 3 : 2) * floatBytes
         }
         return bytes
     }
