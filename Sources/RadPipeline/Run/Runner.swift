@@ -154,6 +154,8 @@ public final class Runner {
             flushWarnings()
             return try run(attempt: attempt + 1)
         }
+        // metrics.jsonl could not be written: the progress reporter printed the error line; the run fails (exit 1).
+        if failure == nil, interrupted == nil, let lost = progress.metricsFailure { failure = ReportedFailure("\(lost)") }
         let record = CanonicalValue.object([
             "manifest": .string(manifest.name), "file": .string(manifest.file), "resolved": manifest.resolved,
             "seed": .int(manifest.seed), "engine": .string(RadVersion.engine), "numerics": .int(Int64(RadVersion.numericsVersion)),
@@ -164,7 +166,9 @@ public final class Runner {
             // `nodes` is an object (its keys print sorted); this is the order the steps ran in.
             "order": .array(graph.nodes.map { .string($0.id) }),
         ])
-        try RunRecord(value: record).save(to: runDir)
+        // A record that cannot be written must not hide the step's own failure (or the interruption).
+        do { try RunRecord(value: record).save(to: runDir) }
+        catch where failure != nil || interrupted != nil { options.output("error: \(ErrorMessage.oneLine(error))\n") }
         if let failure { throw failure }
         if let interrupted { throw interrupted }
         return Summary(outcomes: outcomes.map { ($0.0, $0.1, $0.2) }, runDirectory: runDir)
