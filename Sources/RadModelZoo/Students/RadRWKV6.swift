@@ -79,15 +79,10 @@ public final class RadRWKV6Mixer: SequenceMixer {
         // Token shift (Finch ddlerp): every projection reads its own mix of x_t and x_{t-1}.
         var mixed = [String: Tensor]()
         if options.tokenshift {
-            let dx = sub(shiftTokens(x, previous: rec?.shift), x)
-            let xx = add(x, mul(dx, p["time_maa_x"]))
-            let rank = p["time_maa_w1"].shape[1] / 5
-            let m = tanh(matmul(xx.reshaped([b * t, hidden]), p["time_maa_w1"]))     // [BT, 5R]
-            let perTarget = matmul(swapLeadingAxes(m.reshaped([b * t, 5, rank])), p["time_maa_w2"])  // [5, BT, C]
-            for (i, name) in Self.targets.enumerated() {
-                let mi = perTarget.rows(i..<(i + 1)).reshaped([b, t, hidden])
-                mixed[name] = add(x, mul(dx, add(mi, p["time_maa_\(name)"])))
-            }
+            // One fused op (RadOps `tokenShiftMix`): the op-by-op chain kept ~26 [B, T, C] tape temporaries.
+            let mixes = tokenShiftMix(x, previous: rec?.shift, maaX: p["time_maa_x"], w1: p["time_maa_w1"], w2: p["time_maa_w2"],
+                                      maa: Self.targets.map { p["time_maa_\($0)"] })
+            for (i, name) in Self.targets.enumerated() { mixed[name] = mixes[i] }
         } else {
             for name in Self.targets { mixed[name] = x }
         }
