@@ -92,7 +92,7 @@ public final class RadRWKV6Mixer: SequenceMixer {
         var k = p.project("k_proj", mixed["k"]!, heads: kvHeads, headDim: headDim)
         let v = p.project("v_proj", mixed["v"]!, heads: kvHeads, headDim: headDim)
         let xw = mixed["w"]!.reshaped([b * t, hidden])
-        let decay = add(matmul(tanh(matmul(xw, p["time_decay_w1"])), p["time_decay_w2"]).reshaped([b, t, d]), p["time_decay"])
+        let decayPre = matmul(tanh(matmul(xw, p["time_decay_w1"])), p["time_decay_w2"]).reshaped([b, t, d])
         let gate: Tensor?
         switch options.gate {
         case .full: gate = sigmoid(linear(mixed["g"]!, weight: p["gate.weight"]))
@@ -105,12 +105,10 @@ public final class RadRWKV6Mixer: SequenceMixer {
             k = rope(k, positionOffset: context.positionOffset, theta: ropeTheta)
         }
         let groups = heads / kvHeads
-        var kFull = repeatHeads(k, groups: groups)
         let vFull = repeatHeads(v, groups: groups)
-        let logw = clampMin(neg(exp(decay)), -5).reshaped([b, t, heads, headDim])
-        if options.stateBalance {
-            kFull = mul(kFull, addScalar(neg(exp(logw)), 1))      // k ⊙ (1 − w)
-        }
+        // logw = max(−exp(decay), −5) and, with state balancing, k ⊙ (1 − w): one fused op (RadOps `rwkv6Decay`).
+        let (logw, kFull) = rwkv6Decay(pre: decayPre, bias: p["time_decay"], k: repeatHeads(k, groups: groups),
+                                       balance: options.stateBalance)
         let (out, final) = glaRecurrence(q: r, k: kFull, v: vFull, logw: logw,
                                          scale: 1 / Float(headDim).squareRoot(), initialState: rec?.matrix)
         if let rec { rec.matrix = final; rec.position += t }
