@@ -32,9 +32,15 @@ binary_of() {
 # which removes exactly the overflow and bounds traps a fuzzer is looking for.
 echo "fuzz: building (sanitizers $SANITIZERS)"
 start=$(date +%s)
-"$SWIFT" build --package-path Fuzz -c debug -Xswiftc -sanitize="$SANITIZERS" -Xswiftc -parse-as-library 2>&1 \
-    | grep -v "warning: Cannot export local symbol" | tail -n 5
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz: build failed" >&2; exit 2; }
+mkdir -p Fuzz/.build
+build_log=Fuzz/.build/fuzz-build.log
+# (The linker's "Cannot export local symbol '__asan_...'" warnings are harmless and many.)
+if ! "$SWIFT" build --package-path Fuzz -c debug -Xswiftc -sanitize="$SANITIZERS" -Xswiftc -parse-as-library \
+        >"$build_log" 2>&1; then
+    grep -v "warning: Cannot export local symbol" "$build_log" | tail -n 30 >&2
+    echo "fuzz: build failed (log: $build_log)" >&2
+    exit 2
+fi
 echo "fuzz: built in $(( $(date +%s) - start )) s"
 bin_dir="Fuzz/.build/debug"
 
