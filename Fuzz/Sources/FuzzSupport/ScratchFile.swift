@@ -8,6 +8,8 @@ public enum ScratchFile {
         let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         let dir = "\(base)/rad-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // Removed when libFuzzer exits normally; after a crash it stays, with the input that crashed.
+        atexit { try? FileManager.default.removeItem(atPath: ScratchFile.directory) }
         return dir
     }()
 
