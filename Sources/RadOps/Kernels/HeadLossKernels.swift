@@ -19,40 +19,16 @@ public enum HeadLossKernels {
         precondition(w.kl == 0 || t != nil, "HeadLossKernels: a KL weight needs teacher logits")
         precondition(w.ce == 0 || targets != nil, "HeadLossKernels: a CE weight needs targets")
         LossKernels.rowsWithScratch(rows) { range, tmp in
-            let block = LossKernels.block
             for r in range {
                 let sr = s + r * v
-                let mS = VectorReduce.max(sr, v)
-                var sumS = 0.0, sumT = 0.0, weighted = 0.0, mT: Float = 0
+                var l = 0.0, lseS = 0.0, lseT = 0.0
                 if w.kl != 0, let t {
-                    let tr = t + r * v
-                    mT = VectorReduce.max(tr, v)
-                    let eT = tmp, eS = tmp + block, wt = tmp + 2 * block
-                    var j = 0
-                    while j < v {
-                        let len = min(block, v - j), ts = tr + j, ss = sr + j
-                        for i in 0..<len {
-                            let et = FastMath.exp(ts[i] - mT)
-                            eT[i] = et; eS[i] = FastMath.exp(ss[i] - mS); wt[i] = et * (ts[i] - ss[i])
-                        }
-                        sumT += Double(VectorReduce.sum(eT, len))
-                        sumS += Double(VectorReduce.sum(eS, len))
-                        weighted += Double(VectorReduce.sum(wt, len))
-                        j += len
-                    }
+                    let row = LossKernels.klRow(t + r * v, sr, v, tmp: tmp)
+                    l += Double(w.kl) * row.kl
+                    lseS = row.lseStudent; lseT = row.lseTeacher
                 } else {
-                    var j = 0
-                    while j < v {
-                        let len = min(block, v - j), ss = sr + j
-                        for i in 0..<len { tmp[i] = FastMath.exp(ss[i] - mS) }
-                        sumS += Double(VectorReduce.sum(tmp, len))
-                        j += len
-                    }
+                    lseS = LossKernels.logSumExp(sr, v, tmp: tmp)
                 }
-                let lseS = Double(mS) + Foundation.log(sumS)
-                let lseT = Double(mT) + Foundation.log(max(sumT, .leastNonzeroMagnitude))
-                var l = 0.0
-                if w.kl != 0 { l += Double(w.kl) * (weighted / sumT + lseS - lseT) }
                 var target = -1
                 if w.ce != 0, let targets {
                     target = Int(targets[r])

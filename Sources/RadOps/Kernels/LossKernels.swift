@@ -99,34 +99,39 @@ public enum LossKernels {
             let hi = min(rows, lo + chunk)
             rowsWithScratch(hi - lo) { range, tmp in
                 for r in (lo + range.lowerBound)..<(lo + range.upperBound) {
-                    // One exp pass over both rows: with the row maxima mT, mS,
-                    //   KL_row = Σ e^{t−mT}(t − s) / Σ e^{t−mT} + lse(S) − lse(T).
-                    let tr = teacher + r * v, sr = student + r * v
-                    let mT = VectorReduce.max(tr, v), mS = VectorReduce.max(sr, v)
-                    let eT = tmp, eS = tmp + block, w = tmp + 2 * block
-                    var sumT = 0.0, sumS = 0.0, weighted = 0.0
-                    var j = 0
-                    while j < v {
-                        let len = min(block, v - j), ts = tr + j, ss = sr + j
-                        for i in 0..<len {
-                            let et = FastMath.exp(ts[i] - mT)
-                            eT[i] = et; eS[i] = FastMath.exp(ss[i] - mS); w[i] = et * (ts[i] - ss[i])
-                        }
-                        sumT += Double(VectorReduce.sum(eT, len))
-                        sumS += Double(VectorReduce.sum(eS, len))
-                        weighted += Double(VectorReduce.sum(w, len))
-                        j += len
-                    }
-                    let lt = Double(mT) + Foundation.log(sumT), ls = Double(mS) + Foundation.log(sumS)
-                    lseTeacher[r] = Float(lt); lseStudent[r] = Float(ls)
-                    let acc = weighted / sumT + ls - lt
-                    perRow[r] = acc
+                    let row = klRow(teacher + r * v, student + r * v, v, tmp: tmp)
+                    lseTeacher[r] = Float(row.lseTeacher); lseStudent[r] = Float(row.lseStudent)
+                    perRow[r] = row.kl
                 }
             }
         }
         var total = 0.0
         for r in 0..<rows { total += perRow[r] }
         return total
+    }
+
+    /// KL(p_T ‖ p_S) of one row pair and both log-sum-exps, in one exp pass over both rows: with the row
+    /// maxima mT, mS, KL = Σ e^{t−mT}(t − s) / Σ e^{t−mT} + lse(S) − lse(T). `tmp` holds 3 blocks.
+    @inline(__always)
+    static func klRow(_ tr: UnsafePointer<Float>, _ sr: UnsafePointer<Float>, _ v: Int,
+                      tmp: UnsafeMutablePointer<Float>) -> (kl: Double, lseTeacher: Double, lseStudent: Double) {
+        let mT = VectorReduce.max(tr, v), mS = VectorReduce.max(sr, v)
+        let eT = tmp, eS = tmp + block, w = tmp + 2 * block
+        var sumT = 0.0, sumS = 0.0, weighted = 0.0
+        var j = 0
+        while j < v {
+            let len = min(block, v - j), ts = tr + j, ss = sr + j
+            for i in 0..<len {
+                let et = FastMath.exp(ts[i] - mT)
+                eT[i] = et; eS[i] = FastMath.exp(ss[i] - mS); w[i] = et * (ts[i] - ss[i])
+            }
+            sumT += Double(VectorReduce.sum(eT, len))
+            sumS += Double(VectorReduce.sum(eS, len))
+            weighted += Double(VectorReduce.sum(w, len))
+            j += len
+        }
+        let lt = Double(mT) + Foundation.log(sumT), ls = Double(mS) + Foundation.log(sumS)
+        return (weighted / sumT + ls - lt, lt, ls)
     }
 
     /// `dStudent += scale · (softmax(S) − softmax(T))`, recomputed row by row from the stored lse.
