@@ -19,9 +19,10 @@ demo: assets build
 
 # The test suite, in release (numeric tests need it). `swift test` builds everything it needs, the
 # `rad` binary for the CLI tests included; a separate `swift build` first would compile it all twice.
+# The bounded fuzz runs go first so that the test runner's summary is the last line of the output.
 test: assets setup
-	$(SWIFT) test -c release
 	@$(MAKE) --no-print-directory fuzz
+	$(SWIFT) test -c release
 
 # Bounded libFuzzer runs on the readers of untrusted input (Fuzz/README.md), FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
