@@ -17,7 +17,7 @@ run_rad() {
         --cache "$out/cache-$1" --runs "$out/runs-$1" > "$out/rad-$1.log" 2>&1
 }
 run_torch() {
-    /usr/bin/time -v -o "$out/torch-$1.time" "$python" scripts/bench/torch_distill.py --threads 2 --steps 4 > "$out/torch-$1.json"
+    /usr/bin/time -v -o "$out/torch-$1.time" "$python" scripts/bench/torch_distill.py --threads 2 --steps 3 > "$out/torch-$1.json"
 }
 for i in $(seq 1 "$rounds"); do
     echo "round $i start: $(uptime)" | tee -a "$out/uptime.txt"
