@@ -12,10 +12,19 @@ struct RadProcess {
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    static func run(_ arguments: [String], cwd: URL? = nil) throws -> Result {
+    /// Runs `rad` with `arguments`; `environment` adds variables, `launcher` runs it through another
+    /// program (its path and arguments first, e.g. `setpriv` to run as another user).
+    static func run(_ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:],
+                    launcher: [String] = []) throws -> Result {
         let p = Process()
-        p.executableURL = executable
-        p.arguments = arguments
+        if let program = launcher.first {
+            p.executableURL = URL(fileURLWithPath: program)
+            p.arguments = Array(launcher.dropFirst()) + [executable.path] + arguments
+        } else {
+            p.executableURL = executable
+            p.arguments = arguments
+        }
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let cwd { p.currentDirectoryURL = cwd }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

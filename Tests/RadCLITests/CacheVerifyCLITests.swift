@@ -27,17 +27,7 @@ import Testing
     static func radAsNobody(_ arguments: [String]) throws -> RadProcess.Result {
         let setpriv = "/usr/bin/setpriv"
         try #require(FileManager.default.isExecutableFile(atPath: setpriv), "this test needs \(setpriv) (util-linux) to run rad as another user")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: setpriv)
-        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", RadProcess.executable.path] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return RadProcess.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return try RadProcess.run(arguments, launcher: [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"])
     }
 
     @Test func repairSaysRemovedOnlyForRemovedEntries() throws {

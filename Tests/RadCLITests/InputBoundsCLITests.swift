@@ -16,20 +16,7 @@ import Testing
 
     /// `rad` with extra environment variables (RAD_MEMORY_LIMIT).
     static func rad(_ arguments: [String], environment extra: [String: String] = [:], cwd: URL? = nil) throws -> RadProcess.Result {
-        let p = Process()
-        p.executableURL = RadProcess.executable
-        p.arguments = arguments
-        p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
-        if let cwd { p.currentDirectoryURL = cwd }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return RadProcess.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                                 stderr: String(decoding: e, as: UTF8.self))
+        try RadProcess.run(arguments, cwd: cwd, environment: extra)
     }
 
     static func manifest(in dir: URL, steps: String) throws -> URL {
