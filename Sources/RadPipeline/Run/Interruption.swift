@@ -46,8 +46,6 @@ public enum Interruption {
         if let s = requested { throw Interrupted(signal: s) }
     }
 
-    /// For tests: behave as if `signal` had arrived (or clear with nil).
-    public static func simulate(_ signal: Int32?) { received.store(signal ?? 0, ordering: .relaxed) }
 }
 
 /// A step stopped because the user asked (Ctrl-C, SIGTERM); not a failure. `kept` says what it saved.

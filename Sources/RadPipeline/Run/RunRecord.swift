@@ -5,6 +5,8 @@ import Foundation
 /// record to explain why a node must run again.
 public struct RunRecord {
     public static let fileName = "run.json"
+    /// The runs folder when none is given (`--runs`), relative to the working directory.
+    public static let defaultRunsFolder = "runs"
     public var value: CanonicalValue
 
     public init(value: CanonicalValue) { self.value = value }

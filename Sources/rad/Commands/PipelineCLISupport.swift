@@ -20,7 +20,7 @@ struct CacheOptions: ParsableArguments {
     var cache: String?
 
     @Option(name: .customLong("runs"), help: "Folder of run records (default: ./runs).")
-    var runs: String = "runs"
+    var runs: String = RunRecord.defaultRunsFolder
 
     func store() throws -> ArtifactStore { try ArtifactStore(root: ArtifactStore.defaultRoot(option: cache)) }
     var runsRoot: URL { URL(fileURLWithPath: runs) }

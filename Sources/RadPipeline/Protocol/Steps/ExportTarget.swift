@@ -16,7 +16,7 @@ public enum ExportTarget {
         /// `--cache`/`$RAD_CACHE`/`./.rad` and `./runs`, as the CLI resolves them without options.
         public static var `default`: Workspace {
             Workspace(cacheRoot: ArtifactStore.defaultRoot(option: nil),
-                      runsRoot: URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("runs"))
+                      runsRoot: URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(RunRecord.defaultRunsFolder))
         }
     }
 
