@@ -20,7 +20,10 @@ public struct Scorer {
     public var seqLen: Int
     public var batch: Int
 
-    public init(model: DecoderModel, seqLen: Int = 512, batch: Int = 4) {
+    /// Windows scored together unless told otherwise.
+    public static let defaultBatch = 4
+
+    public init(model: DecoderModel, seqLen: Int = 512, batch: Int = Scorer.defaultBatch) {
         self.model = model; self.seqLen = seqLen; self.batch = batch
     }
 
@@ -50,31 +53,21 @@ public struct Scorer {
         return ScoreResult(tokens: count, nll: count > 0 ? total / Double(count) : .nan)
     }
 
-    /// Sum of NLLs over the predicted tokens of equally long windows, and how many were predicted.
+    /// Sum of NLLs over the predicted tokens of equally long windows, and how many were predicted. The
+    /// head runs fused with the scores (`headTokenScores`): no [tokens × vocab] logits exist whole.
     public func nllSum(_ windows: [ArraySlice<Int32>]) -> (Double, Int) {
         let len = windows[0].count
         let flat = windows.flatMap { Array($0) }
-        let logits = model.logits(flat, batch: windows.count)
-        let vocab = model.config.vocabSize
+        let hidden = model.finalNormed(model.hiddenStates(flat, batch: windows.count))
+        // Every row's target is the next token; a window's last row has none and is scored against token 0
+        // and skipped (one row in `len`, cheaper than gathering the others into a new tensor).
+        var targets = [Int32](repeating: 0, count: flat.count)
+        for i in 0..<(flat.count - 1) where (i + 1) % len != 0 { targets[i] = flat[i + 1] }
+        let scores = headTokenScores(hidden: hidden, head: model.lmHead, targets: targets)
         var sum = 0.0
         for w in 0..<windows.count {
-            for t in 0..<(len - 1) {
-                let row = logits.data + (w * len + t) * vocab
-                let target = Int(flat[w * len + t + 1])
-                sum -= LogSoftmaxRow.logProbability(row, count: vocab, index: target)
-            }
+            for t in 0..<(len - 1) { sum -= scores[w * len + t].logProbability }
         }
         return (sum, windows.count * (len - 1))
-    }
-}
-
-/// log softmax of one row at one index, in Double.
-public enum LogSoftmaxRow {
-    public static func logProbability(_ row: UnsafePointer<Float>, count: Int, index: Int) -> Double {
-        var mx = -Float.infinity
-        for i in 0..<count { mx = max(mx, row[i]) }
-        var s = 0.0
-        for i in 0..<count { s += exp(Double(row[i] - mx)) }
-        return Double(row[index] - mx) - log(s)
     }
 }

@@ -4,6 +4,10 @@ import Foundation
 /// S [rows, v] (and teacher logits T, or targets) the loss of each row and, in place of S, the gradient
 /// of the loss with respect to S. Exponentials are summed in Double as in `LossKernels`.
 public enum HeadLossKernels {
+    /// Rows per block of the fused head ops (`fusedHeadLoss`, `headTokenScores`): at a 49k-152k vocabulary
+    /// one block of logits is 50-155 MB, and each block's GEMM is still large enough for OpenBLAS's peak.
+    public static let defaultBlockRows = 256
+
     /// What a block's loss is made of: `kl · KL(p_T ‖ p_S) + ce · CE(S, target)` per row.
     public struct Weights: Sendable {
         public var kl: Float

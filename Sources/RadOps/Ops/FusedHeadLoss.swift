@@ -11,7 +11,7 @@
 /// equal to `kl · klDivergence(linear(tH, tW), linear(h, W)) + ce · crossEntropy(linear(h, W), targets)`
 /// up to float rounding.
 public func fusedHeadLoss(hidden: Tensor, head: Tensor, teacherHidden: Tensor? = nil, teacherHead: Tensor? = nil,
-                          targets: [Int32]? = nil, weights: HeadLossKernels.Weights, blockRows: Int = 256) -> Tensor {
+                          targets: [Int32]? = nil, weights: HeadLossKernels.Weights, blockRows: Int = HeadLossKernels.defaultBlockRows) -> Tensor {
     let c = hidden.lastDim, n = hidden.rowCount, v = head.shape[0]
     precondition(head.rank == 2 && head.shape[1] == c, "fusedHeadLoss: hidden \(hidden.shape) does not match head \(head.shape)")
     precondition(n > 0, "fusedHeadLoss: no rows")

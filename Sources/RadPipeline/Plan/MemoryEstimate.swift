@@ -17,10 +17,10 @@ public enum MemoryEstimate {
     static let tapeWidthsPerLayer = 4.0
     /// A forward pass without a tape holds about one layer's intermediates at a time.
     static let forwardWidths = 2.0
-    /// Rows of logits `fusedHeadLoss` holds at a time (its `blockRows` default): one [rows, vocab] block
-    /// for the student (its gradient overwrites it) and one for the teacher, beside the [tokens, C] hidden
-    /// states and their gradient.
-    static let headBlockRows = 256.0
+    /// Rows of logits the fused head ops hold at a time (`fusedHeadLoss`, `headTokenScores`): in training
+    /// one [rows, vocab] block for the student (its gradient overwrites it) and one for the teacher, beside
+    /// the [tokens, C] hidden states and their gradient; in scoring one block.
+    static let headBlockRows = Double(HeadLossKernels.defaultBlockRows)
     /// Gradient (4 bytes) and AdamW's two moments (8 bytes) per trained parameter.
     static let optimizerBytesPerParameter = 12.0
 
@@ -47,10 +47,12 @@ public enum MemoryEstimate {
         return Double(max(0, body)) / Double(m.layers) / Double(m.hidden)
     }
 
-    /// The working memory of a forward pass over `tokens` tokens without a tape, its logits included and
-    /// its weights not: what `rad score` and an evaluation add to a loaded model.
+    /// The working memory of a forward pass over `tokens` tokens without a tape, its weights not included:
+    /// what `rad score` and an evaluation add to a loaded model. Their head runs fused with the scores, one
+    /// block of logits rows at a time.
     public static func forward(_ m: ModelShape, tokens: Int64) -> Double {
-        Double(tokens) * (Double(m.vocabulary) + forwardWidths * layerWidth(m) + 2 * Double(m.hidden)) * floatBytes
+        (Double(tokens) * (forwardWidths * layerWidth(m) + 2 * Double(m.hidden))
+            + min(Double(tokens), headBlockRows) * Double(m.vocabulary)) * floatBytes
     }
 
     /// A training step's peak for one forward/backward pass of `micro_batch` (or `batch`) × `seq_len`
@@ -88,9 +90,4 @@ public enum MemoryEstimate {
         let tokens = (step.settings["seq_len"]?.intValue ?? 512) * Int64(Scorer.defaultBatch)
         return models.map { weights($0) + forward($0, tokens: tokens) }.max() ?? 0
     }
-}
-
-extension Scorer {
-    /// Windows `Scorer` scores together unless told otherwise (its initializer's default).
-    static let defaultBatch = 4
 }

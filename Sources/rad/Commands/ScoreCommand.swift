@@ -10,7 +10,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "A .gguf file or an HF model folder (teacher or student).") var model: String
     @Option(name: .long, help: "The text file to score.") var text: String
     @Option(name: .long, help: "Window length in tokens.") var seqLen: Int = 512
-    @Option(name: .long, help: "Windows scored together.") var batch: Int = 4
+    @Option(name: .long, help: "Windows scored together.") var batch: Int = Scorer.defaultBatch
     @Flag(name: .long, help: "Print one JSON object.") var json = false
 
     func validate() throws {

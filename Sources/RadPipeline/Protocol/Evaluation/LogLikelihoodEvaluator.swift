@@ -146,11 +146,11 @@ public struct LogLikelihoodEvaluator {
         scoreContinuations(group, hidden: hidden, encoded: encoded, row: { row, t in row * length + t - p }, into: &results)
     }
 
-    /// Logits of the continuation positions only; `row(r, t)` is the hidden-state row of input position t
-    /// of the r-th request of `group`.
+    /// Scores of the continuation positions only, the head fused with them (`headTokenScores`); `row(r, t)`
+    /// is the hidden-state row of input position t of the r-th request of `group`.
     func scoreContinuations(_ group: [Int], hidden: Tensor, encoded: [(input: [Int32], targets: [Int32])],
                             row: (Int, Int) -> Int, into results: inout [Scored]) {
-        let vocab = model.config.vocabSize, c = model.config.hiddenSize
+        let c = model.config.hiddenSize
         var rows: [Int] = []
         for (r, i) in group.enumerated() {
             let n = encoded[i].input.count, m = encoded[i].targets.count
@@ -158,16 +158,14 @@ public struct LogLikelihoodEvaluator {
         }
         let picked = Tensor(zeros: [rows.count, c])
         for (j, r) in rows.enumerated() { (picked.data + j * c).update(from: hidden.data + r * c, count: c) }
-        let logits = model.logits(fromHidden: picked)
+        let scores = headTokenScores(hidden: model.finalNormed(picked), head: model.lmHead,
+                                     targets: group.flatMap { encoded[$0].targets })
         var j = 0
         for i in group {
             var ll = 0.0, greedy = true
-            for target in encoded[i].targets {
-                let row = logits.data + j * vocab
-                ll += LogSoftmaxRow.logProbability(row, count: vocab, index: Int(target))
-                var best = 0
-                for v in 1..<vocab where row[v] > row[best] { best = v }
-                if best != Int(target) { greedy = false }
+            for _ in encoded[i].targets {
+                ll += scores[j].logProbability
+                if !scores[j].isArgmax { greedy = false }
                 j += 1
             }
             results[i] = Scored(logLikelihood: ll, greedy: greedy)
