@@ -2,9 +2,10 @@ import Foundation
 
 /// Causal softmax attention with grouped-query heads. Layouts are the projection outputs reshaped,
 /// never transposed: q [B, T, H, N], k/v [B, T, KVH, N], out [B, T, H, N]. One (batch, head) pair is a
-/// strided matrix (leading dimension H·N or KVH·N), so Q·Kᵀ and P·V are single sgemm calls (OpenBLAS
-/// threads them); the fp32 softmax between them is split over rows.
+/// strided matrix (leading dimension H·N or KVH·N).
 /// Query head h reads kv head `h / (H / KVH)` (HF `repeat_kv`).
+/// The training and full-sequence kernels are the blocked ones (`causalForward`, `causalBackward` in
+/// BlockedAttentionKernels.swift); this file keeps the decoding step and the references tests compare with.
 public struct AttentionShape: Sendable {
     public let batch, t, heads, kvHeads, n: Int
     public init(batch: Int, t: Int, heads: Int, kvHeads: Int, n: Int) {
@@ -15,9 +16,10 @@ public struct AttentionShape: Sendable {
 }
 
 public enum AttentionKernels {
-    /// Forward. `probs` receives the softmax matrices [B, H, T, T] when non-nil (kept for the backward);
-    /// otherwise a [T, T] scratch is used per head.
-    public static func causalForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    /// Reference for tests (the kernel before blocking): per head, the whole [T, T] score matrix with one
+    /// sgemm, a causal softmax over rows, then P·V. `probs` receives the softmax matrices [B, H, T, T] when
+    /// non-nil (what `unblockedBackward` needs); otherwise a [T, T] scratch is used per head.
+    public static func unblockedForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                      out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>?,
                                      shape s: AttentionShape, scale: Float) {
         let t = s.t, ldq = s.heads * s.n, ldk = s.kvHeads * s.n
@@ -49,9 +51,10 @@ public enum AttentionKernels {
         }
     }
 
-    /// Backward from the stored probabilities: accumulates into dq, dk, dv (any may be nil).
+    /// Reference for tests: the backward from `unblockedForward`'s stored probabilities; accumulates into
+    /// dq, dk, dv (any may be nil).
     /// dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dQ += scale dS·K; dK += scale dSᵀ·Q; dV += Pᵀ·dO.
-    public static func causalBackward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    public static func unblockedBackward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                       probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                                       dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?,
                                       dv: UnsafeMutablePointer<Float>?, shape s: AttentionShape, scale: Float) {

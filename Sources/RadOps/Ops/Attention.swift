@@ -1,7 +1,9 @@
 /// Causal softmax attention with grouped-query heads (GQA), as HF `eager_attention_forward` with
 /// `repeat_kv`: q [B, T, H, N], k and v [B, T, KVH, N] (H a multiple of KVH; query head h reads kv head
 /// h / (H / KVH)), scores `scale · q·k`, causal mask, fp32 softmax; result [B, T, H, N].
-/// When recording, the softmax matrices [B, H, T, T] are kept for the backward.
+/// Blocked (FlashAttention-2 order, `AttentionKernels.causalForward`): when recording, only the log-sum-exp
+/// of each score row [B, H, T] is kept beside the output, and the backward recomputes the probabilities
+/// block by block.
 public func causalAttention(q: Tensor, k: Tensor, v: Tensor, scale: Float) -> Tensor {
     precondition(q.rank == 4 && k.rank == 4 && v.rank == 4, "causalAttention: q, k, v must be [B, T, heads, N]; got \(q.shape), \(k.shape), \(v.shape)")
     precondition(k.shape == v.shape, "causalAttention: k \(k.shape) and v \(v.shape) differ")
@@ -11,11 +13,12 @@ public func causalAttention(q: Tensor, k: Tensor, v: Tensor, scale: Float) -> Te
     let shape = AttentionShape(batch: b, t: t, heads: h, kvHeads: kvh, n: n)
     let out = Tensor(zeros: q.shape)
     let tape = Tape.active(for: q, k, v)
-    let probs = tape == nil ? nil : Tensor(zeros: [b, h, t, t])
-    AttentionKernels.causalForward(q: q.data, k: k.data, v: v.data, out: out.data, probs: probs?.data, shape: shape, scale: scale)
-    if let tape, let probs {
+    let lse = tape == nil ? nil : Tensor(zeros: [b, h, t])
+    AttentionKernels.causalForward(q: q.data, k: k.data, v: v.data, out: out.data, lse: lse?.data, shape: shape, scale: scale)
+    if let tape, let lse {
+        // The backward reads `out` (D = rowsum(dO ⊙ O)); ops never write into their inputs, so it is intact.
         tape.record(out) { g in
-            AttentionKernels.causalBackward(q: q.data, k: k.data, v: v.data, probs: probs.data, dOut: g.data,
+            AttentionKernels.causalBackward(q: q.data, k: k.data, v: v.data, out: out.data, lse: lse.data, dOut: g.data,
                                             dq: q.requiresGrad ? q.ensureGrad().data : nil,
                                             dk: k.requiresGrad ? k.ensureGrad().data : nil,
                                             dv: v.requiresGrad ? v.ensureGrad().data : nil, shape: shape, scale: scale)
