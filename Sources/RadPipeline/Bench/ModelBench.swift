@@ -22,11 +22,15 @@ public enum ModelBench {
     }
 
     public struct TeacherFigures: Codable, Sendable {
+        /// The forward to whole logits, tokens per second.
         public var forwardTokensPerSecond: Double
+        /// What `rad score` runs: the forward, then the head fused with the scores (`Scorer.nllSum`).
+        public var scoreTokensPerSecond: Double
         /// Median ms per generated token, keyed by context length.
         public var decodeMs: [String: Double]
         enum CodingKeys: String, CodingKey {
-            case forwardTokensPerSecond = "forward_tokens_per_s", decodeMs = "decode_ms_per_token"
+            case forwardTokensPerSecond = "forward_tokens_per_s", scoreTokensPerSecond = "score_tokens_per_s"
+            case decodeMs = "decode_ms_per_token"
         }
     }
 
@@ -82,6 +86,10 @@ public enum ModelBench {
         let n = Double(tokens.count)
         log("teacher forward \(o.batch)x\(o.seqLen)")
         let teacherForward = n / time(o.repetitions) { _ = teacher.logits(tokens, batch: o.batch) }
+        log("teacher scoring forward \(o.batch)x\(o.seqLen)")
+        let scorer = Scorer(model: teacher, seqLen: o.seqLen, batch: o.batch)
+        let windows = (0..<o.batch).map { tokens[($0 * o.seqLen)..<(($0 + 1) * o.seqLen)] }
+        let teacherScore = n / time(o.repetitions) { _ = scorer.nllSum(windows) }
         var teacherDecode: [String: Double] = [:]
         for context in o.contexts {
             log("teacher decode at context \(context)")
@@ -119,7 +127,7 @@ public enum ModelBench {
                 recurrenceLayers: layers, recurrenceShare: Double(layers) * layerMs / (step * 1e3)))
         }
         return Result(threads: Parallel.threadCount, batch: o.batch, seqLen: o.seqLen, repetitions: o.repetitions,
-                      activationCheckpointing: o.activationCheckpointing, teacher: TeacherFigures(forwardTokensPerSecond: teacherForward, decodeMs: teacherDecode),
+                      activationCheckpointing: o.activationCheckpointing, teacher: TeacherFigures(forwardTokensPerSecond: teacherForward, scoreTokensPerSecond: teacherScore, decodeMs: teacherDecode),
                       students: students)
     }
 
@@ -210,13 +218,13 @@ extension ModelBench.Result {
     public var table: String {
         func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
         let contexts = teacher.decodeMs.keys.compactMap { Int($0) }.sorted()
-        var lines = ["| model | forward tok/s | fwd+bwd tok/s | step ms | step peak MB | distill step tok/s | distill peak MB | "
+        var lines = ["| model | forward tok/s | score tok/s | fwd+bwd tok/s | step ms | step peak MB | distill step tok/s | distill peak MB | "
                      + contexts.map { "decode ms @\($0)" }.joined(separator: " | ") + " | recurrence share |",
-                     "|---|---:|---:|---:|---:|---:|---:|" + contexts.map { _ in "---:|" }.joined() + "---:|"]
-        lines.append("| teacher | \(f(teacher.forwardTokensPerSecond)) | - | - | - | - | - | "
+                     "|---|---:|---:|---:|---:|---:|---:|---:|" + contexts.map { _ in "---:|" }.joined() + "---:|"]
+        lines.append("| teacher | \(f(teacher.forwardTokensPerSecond)) | \(f(teacher.scoreTokensPerSecond)) | - | - | - | - | - | "
                      + contexts.map { f(teacher.decodeMs["\($0)"] ?? .nan, 2) }.joined(separator: " | ") + " | - |")
         for s in students {
-            lines.append("| \(s.architecture) | \(f(s.forwardTokensPerSecond)) | \(f(s.trainTokensPerSecond)) | "
+            lines.append("| \(s.architecture) | \(f(s.forwardTokensPerSecond)) | - | \(f(s.trainTokensPerSecond)) | "
                          + "\(f(s.trainStepMs, 0)) | \(s.trainPeakMB.map { f($0, 0) } ?? "-") | \(f(s.distillTokensPerSecond)) | "
                          + "\(s.distillPeakMB.map { f($0, 0) } ?? "-") | " + contexts.map { f(s.decodeMs["\($0)"] ?? .nan, 2) }.joined(separator: " | ")
                          + " | \(f(100 * s.recurrenceShare))% (\(s.recurrenceLayers) × \(f(s.recurrenceLayerMs, 2)) ms \(s.recurrenceKernel)) |")
