@@ -91,48 +91,46 @@ public final class RadRWKV7Mixer: SequenceMixer {
         var r = p.project("q_proj", x, heads: heads, headDim: headDim)
         var k = p.project("k_proj", x, heads: kvHeads, headDim: headDim)
         let vKV = p.project("v_proj", x, heads: kvHeads, headDim: headDim)
-        let dd = add(matmul(tanh(matmul(rows, p["w1"])), p["w2"]).reshaped([b, t, d]), p["w0"])
-        let a = sigmoid(add(matmul(matmul(rows, p["a1"]), p["a2"]).reshaped([b, t, d]), p["a0"]))
+        // The decay, iclr and value-residual LoRAs enter the fused ops as their two factors: the ops form
+        // the [B·T, D] products themselves, so those never stay on the tape.
+        let decay = RWKV7LowRank(tanh(matmul(rows, p["w1"])), p["w2"])
+        let iclr = RWKV7LowRank(matmul(rows, p["a1"]), p["a2"])
         let g: Tensor
         switch options.gate {
         case .lowRank: g = matmul(sigmoid(matmul(rows, p["g1"])), p["g2"]).reshaped([b, t, d])
         case .full: g = sigmoid(linear(x, weight: p["gate.weight"]))
         }
-        // log w = −exp(−0.5 − softplus(−dd)) = −e^{−1/2}·σ(dd), so w ∈ (e^{−e^{−1/2}}, 1).
-        let logw = scale(sigmoid(dd), -Float(exp(-0.5)))
         if options.rope {
             r = rope(r, positionOffset: context.positionOffset, theta: ropeTheta)
             k = rope(k, positionOffset: context.positionOffset, theta: ropeTheta)
         }
         let groups = heads / kvHeads
-        var kFull = repeatHeads(k, groups: groups).reshaped([b, t, d])
-        var v = repeatHeads(vKV, groups: groups).reshaped([b, t, d])
-        let kappa: Tensor
-        if options.stateBalance {
-            kappa = normalizePerHead(kFull, headDim: headDim)
-            kFull = mul(kFull, add(addScalar(neg(exp(logw)), 1), a))            // k ⊙ (1 − w + a)
-        } else {
-            kappa = normalizePerHead(mul(kFull, p["k_k"]), headDim: headDim)
-            kFull = mul(kFull, addScalar(mul(addScalar(a, -1), p["k_a"]), 1))   // k ⊙ (1 + (a − 1)⊙k_a)
-        }
+        // log w = −exp(−0.5 − softplus(−dd)) = −e^{−1/2}·σ(dd), a = σ(·), the GQA repeat, κ and the key
+        // formula in one fused op (RadOps `rwkv7Keys`): the op-by-op chain kept ~14 [B, T, D] tape temporaries.
+        let keys = rwkv7Keys(decay: decay, w0: p["w0"], iclr: iclr, a0: p["a0"], k: k, groups: groups,
+                             standard: options.stateBalance ? nil : (p["k_k"], p["k_a"]))
+        let v: Tensor
         if layer == 0 || context.firstLayerValues == nil {
+            v = repeatHeads(vKV, groups: groups).reshaped([b, t, d])
             context.firstLayerValues = v
         } else {
-            let nu = sigmoid(add(matmul(matmul(rows, p["v1"]), p["v2"]).reshaped([b, t, d]), p["v0"]))
-            v = add(v, mul(sub(context.firstLayerValues!, v), nu))
+            // v + (v_first − v) ⊙ σ(v0 + (x·v1)·v2), the repeat included (RadOps `rwkv7ValueResidual`).
+            v = rwkv7ValueResidual(v: vKV, groups: groups, first: context.firstLayerValues!,
+                                   lora: RWKV7LowRank(matmul(rows, p["v1"]), p["v2"]), v0: p["v0"])
         }
         let shape4 = [b, t, heads, headDim]
-        let (out, final) = dplrRecurrence(r: r, logw: logw.reshaped(shape4), k: kFull.reshaped(shape4),
-                                          v: v.reshaped(shape4), alpha: neg(kappa).reshaped(shape4),
-                                          beta: mul(kappa, a).reshaped(shape4), initialState: rec?.matrix)
+        let (out, final) = dplrRecurrence(r: r, logw: keys.logw, k: keys.k, v: v.reshaped(shape4),
+                                          alpha: keys.alpha, beta: keys.beta, initialState: rec?.matrix)
         if let rec { rec.matrix = final; rec.position += t }
-        var y = out.reshaped([b * t, d])
-        if options.stateBalance {
-            y = scale(y, 1 / Float(headDim).squareRoot())
+        let gated: Tensor
+        if options.stateBalance {   // y · N^-0.5 ⊙ g in one op (RadOps `rwkv7GatedOutput`)
+            gated = rwkv7GatedOutput(out, gate: g, scale: 1 / Float(headDim).squareRoot())
         } else {
-            y = groupNorm(y, groups: heads, weight: p["ln_x.weight"], bias: p["ln_x.bias"], eps: Float(headDim) * 1e-5)
+            let y = groupNorm(out.reshaped([b * t, d]), groups: heads, weight: p["ln_x.weight"], bias: p["ln_x.bias"],
+                              eps: Float(headDim) * 1e-5)
+            gated = mul(y.reshaped([b, t, d]), g)
         }
-        return linear(mul(y.reshaped([b, t, d]), g), weight: p["o_proj.weight"])
+        return linear(gated, weight: p["o_proj.weight"])
     }
 
     public func makeState(batch: Int, capacity: Int) -> MixerState {
