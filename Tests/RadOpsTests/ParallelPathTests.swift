@@ -71,4 +71,19 @@ import RadOps
         expectDirectionalDerivative([a]) { silu($0[0]) }
         expectDirectionalDerivative([a]) { sigmoid(scale($0[0], 0.5)) }
     }
+
+    /// repeatHeads and addBias split rows over the threads from 512 and 128 rows on.
+    @Test func headCopiesAndBiasOnManyRows() {
+        var rng = TestRNG(seed: 8)
+        let x = rng.tensor([2, 300, 2, 5])
+        let y = repeatHeads(x, groups: 3).toArray(), xv = x.toArray()
+        var expected: [Float] = []
+        for r in 0..<600 { for h in 0..<2 { for _ in 0..<3 { expected += xv[((r * 2 + h) * 5)..<((r * 2 + h + 1) * 5)] } } }
+        #expect(y == expected)
+        expectDirectionalDerivative([x]) { repeatHeads($0[0], groups: 3) }
+        let rows = rng.tensor([700, 9]), bias = rng.tensor([9])
+        let sum = addBias(rows, bias).toArray(), rv = rows.toArray(), bv = bias.toArray()
+        #expect(sum == (0..<rv.count).map { rv[$0] + bv[$0 % 9] })
+        expectDirectionalDerivative([rows, bias]) { addBias($0[0], $0[1]) }
+    }
 }

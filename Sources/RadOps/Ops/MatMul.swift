@@ -77,7 +77,9 @@ public func addBias(_ x: Tensor, _ bias: Tensor) -> Tensor {
     let out = Tensor(zeros: x.shape)
     let rows = x.rowCount
     let xp = x.data, bp = bias.data, op = out.data
-    for r in 0..<rows { for j in 0..<n { op[r * n + j] = xp[r * n + j] + bp[j] } }
+    Parallel.forRanges(rows, minPerThread: 64) { range in
+        for r in range { for j in 0..<n { op[r * n + j] = xp[r * n + j] + bp[j] } }
+    }
     if let tape = Tape.active(for: x, bias) {
         tape.record(out) { g in
             if x.requiresGrad { x.accumulateGrad(g.data) }

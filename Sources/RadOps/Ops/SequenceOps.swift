@@ -34,21 +34,28 @@ public func repeatHeads(_ x: Tensor, groups: Int) -> Tensor {
     if groups == 1 { return x }
     let rows = x.shape[0] * x.shape[1], kvh = x.shape[2], n = x.shape[3]
     let out = Tensor(zeros: [x.shape[0], x.shape[1], kvh * groups, n])
-    for r in 0..<rows {
-        for h in 0..<kvh {
-            let src = x.data + (r * kvh + h) * n
-            for gi in 0..<groups { (out.data + ((r * kvh + h) * groups + gi) * n).update(from: src, count: n) }
+    // Rows are independent in both directions: split them over the threads (a pure copy is memory-bound,
+    // and one core does not saturate the memory bus).
+    let xp = x.data, op = out.data
+    Parallel.forRanges(rows, minPerThread: 256) { range in
+        for r in range {
+            for h in 0..<kvh {
+                let src = xp + (r * kvh + h) * n
+                for gi in 0..<groups { (op + ((r * kvh + h) * groups + gi) * n).update(from: src, count: n) }
+            }
         }
     }
     if let tape = Tape.active(for: x) {
         tape.record(out) { g in
-            let gx = x.ensureGrad().data
-            for r in 0..<rows {
-                for h in 0..<kvh {
-                    let dst = gx + (r * kvh + h) * n
-                    for gi in 0..<groups {
-                        let src = g.data + ((r * kvh + h) * groups + gi) * n
-                        for j in 0..<n { dst[j] += src[j] }
+            let gx = x.ensureGrad().data, gp = g.data
+            Parallel.forRanges(rows, minPerThread: 256) { range in
+                for r in range {
+                    for h in 0..<kvh {
+                        let dst = gx + (r * kvh + h) * n
+                        for gi in 0..<groups {
+                            let src = gp + ((r * kvh + h) * groups + gi) * n
+                            for j in 0..<n { dst[j] += src[j] }
+                        }
                     }
                 }
             }
