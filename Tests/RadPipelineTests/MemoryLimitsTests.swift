@@ -86,6 +86,19 @@ import RadPipeline
         #expect(tight.first?.location?.column == 74, "\(tight)")
     }
 
+    /// A step that already checkpoints is not told to turn checkpointing on (it was, before).
+    @Test func checkpointingStepIsNotAdvisedToCheckpoint() throws {
+        let teacher = try Self.smolLM2Folder()
+        defer { try? FileManager.default.removeItem(at: teacher) }
+        for (checkpointing, advised) in [(false, true), (true, false)] {
+            let file = try Self.manifest(teacher: teacher, step: """
+              distill: { kind: distill_logits, seq_len: 512, batch: 64, activation_checkpointing: \(checkpointing) }
+            """)
+            let d = try #require(Self.diagnostics(file, 2).first)
+            #expect(d.message.contains("activation_checkpointing: true") == advised, "\(d)")
+        }
+    }
+
     @Test func evaluationWindowThatCannotFitIsRefusedAtSeqLen() throws {
         let teacher = try Self.smolLM2Folder()
         defer { try? FileManager.default.removeItem(at: teacher) }

@@ -28,7 +28,8 @@ public struct ManifestMemoryCheck {
                 let micro = s["micro_batch"] != nil
                 setting = micro ? "micro_batch" : (step.settingLocations["batch"] != nil || step.settingLocations["seq_len"] == nil ? "batch" : "seq_len")
                 sizes = "at \(micro ? "micro_batch" : "batch") \(s[micro ? "micro_batch" : "batch"]?.intValue ?? 1) x seq_len \(s["seq_len"]?.intValue ?? 1)"
-                advice = MemoryEstimate.advice(microBatchSet: micro)
+                // Advising checkpointing to a step that has it on would send the user round in a circle.
+                advice = MemoryEstimate.advice(microBatchSet: micro, checkpointingHelps: s["activation_checkpointing"]?.boolValue != true)
             } else if step.kind == EngineStepKinds.evaluate.name {
                 let models = step.models.map { $0 == "teacher" ? teacher : student }
                 needed = MemoryEstimate.evaluation(step, models: models)
