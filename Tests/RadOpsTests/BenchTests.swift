@@ -9,7 +9,7 @@ import RadOps
         o.layers = [("tiny", 8, 12)]
         o.bandwidthShapes = [(4, 32)]
         let rows = KernelBench.gemm(o) + KernelBench.bandwidth(o) + KernelBench.composite(o)
-        #expect(rows.count == 2 + 11 + 2)
+        #expect(rows.count == 2 + 11 + 3)
         #expect(rows.allSatisfy { $0.ours > 0 && $0.reference > 0 && $0.ratio > 0 })
         #expect(KernelBench.table(rows).contains("| tiny forward |"))
     }

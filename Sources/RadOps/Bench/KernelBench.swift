@@ -167,6 +167,7 @@ public enum KernelBench {
         rows.append(BenchRow(group: "composite", name: "causalAttention forward", shape: a.shape, unit: "GFLOP/s",
                              ours: 2 * a.flopsPerGemm / ta * 1e-9, reference: 2 * a.flopsPerGemm / tr * 1e-9,
                              referenceName: "its 2 full sgemm per head"))
+        rows += attentionBackward(a, o)
         let rowsKL = o.tokens, vocab = o.layers.last?.outDim ?? 49152
         let teacher = random([rowsKL, vocab], seed: 10), student = random([rowsKL, vocab], seed: 11)
         let bytes = Double(rowsKL * vocab * 4)
@@ -180,9 +181,7 @@ public enum KernelBench {
 
     /// The attention backward on `composite`'s shape: forward (recording) and backward through the tape
     /// against the 6 full-square GEMMs per head, useful FLOPs counted as there (6 causal-half GEMMs).
-    /// Not part of `composite` (whose row count the bench test pins); callers may append it.
-    public static func compositeBackward(_ o: Options) -> [BenchRow] {
-        let a = AttentionBenchCase(o)
+    static func attentionBackward(_ a: AttentionBenchCase, _ o: Options) -> [BenchRow] {
         let (q, k, v) = (a.q, a.k, a.v)
         let (tb, trb) = medianTimes(reps: o.repetitions, {
             for x in [q, k, v] { x.requiresGrad = true; x.grad = nil }
