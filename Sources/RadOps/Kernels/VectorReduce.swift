@@ -41,7 +41,9 @@ public enum VectorReduce {
     @inline(__always)
     public static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = SIMD8<Float>(repeating: -.infinity), i = 0
-        while i + 8 <= n { acc = pointwiseMax(acc, load(p, i)); i += 8 }
+        // Not `pointwiseMax`: the standard library's generic is called out of line once per vector (4.6 % of
+        // a `rad score` profile); a lane-wise select inlines to vmaxps-like code.
+        while i + 8 <= n { let v = load(p, i); acc.replace(with: v, where: v .> acc); i += 8 }
         var m = acc.max()
         while i < n { m = Swift.max(m, p[i]); i += 1 }
         return m
