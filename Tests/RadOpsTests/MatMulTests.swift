@@ -2,6 +2,18 @@ import Testing
 import RadOps
 
 @Suite struct MatMulTests {
+    /// matmul's and addBias's outputs are not zeroed first: a reused block full of NaN (the large-block
+    /// pool hands freed 32 MiB+ blocks back as they were) must not leak into the result.
+    @Test func uninitializedOutputsAreOverwrittenWhole() {
+        let (m, n, k) = (2048, 4100, 3)   // 33.6 MB: a pooled block
+        do { let dirty = Tensor(zeros: [m, n]); for i in 0..<dirty.count { dirty.data[i] = .nan } }
+        var rng = TestRNG(seed: 4)
+        let a = rng.tensor([m, k]), b = rng.tensor([k, n]), bias = rng.tensor([n])
+        let y = addBias(matmul(a, b), bias)
+        #expect(y.toArray().allSatisfy { $0.isFinite })
+        #expect(abs(y.data[5 * n + 7] - (a.data[5 * k] * b.data[7] + a.data[5 * k + 1] * b.data[n + 7] + a.data[5 * k + 2] * b.data[2 * n + 7] + bias.data[7])) < 1e-5)
+    }
+
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func matchesReference(_ ta: Bool, _ tb: Bool) {
         var rng = TestRNG(seed: 1)

@@ -15,7 +15,7 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     if !sharedB {
         precondition(Array(b.shape.dropLast(2)) == batchShape, "matmul batch dimensions differ: \(a.shape) x \(b.shape)")
     }
-    let out = Tensor(zeros: batchShape + [m, n])
+    let out = Tensor(uninitialized: batchShape + [m, n])   // every GEMM below writes its block with beta 0
 
     // With a shared right operand and untransposed left one, all batches are one tall GEMM.
     let fused = sharedB && !transposeA
@@ -74,7 +74,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
 public func addBias(_ x: Tensor, _ bias: Tensor) -> Tensor {
     let n = x.lastDim
     precondition(bias.count == n, "bias of \(bias.count) for rows of \(n)")
-    let out = Tensor(zeros: x.shape)
+    let out = Tensor(uninitialized: x.shape)   // every element is written below
     let rows = x.rowCount
     let xp = x.data, bp = bias.data, op = out.data
     Parallel.forRanges(rows, minPerThread: 64) { range in

@@ -34,6 +34,11 @@ public final class Tensor: @unchecked Sendable {
         self.init(storage: TensorStorage(count: shape.reduce(1, *)), shape: shape, requiresGrad: requiresGrad)
     }
 
+    /// A new tensor whose contents are garbage until written: only for outputs a kernel overwrites whole.
+    public convenience init(uninitialized shape: [Int]) {
+        self.init(storage: TensorStorage(count: shape.reduce(1, *), zeroed: false), shape: shape)
+    }
+
     /// A new tensor holding `values` (row-major).
     public convenience init(shape: [Int], values: [Float], requiresGrad: Bool = false) {
         precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")

@@ -6,12 +6,13 @@ import CMalloc
 /// A 64-byte-aligned, zero-initialised buffer of `Float`s. Tensors are views into one of these.
 ///
 /// Alignment lets the compiler and OpenBLAS use full-width vector loads; zero-initialisation makes
-/// gradient buffers ready to accumulate into.
+/// gradient buffers ready to accumulate into. `zeroed: false` skips it for outputs that a kernel
+/// overwrites whole (a GEMM with beta 0), where the memset was a wasted pass over memory.
 public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
 
-    public init(count: Int) {
+    public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "negative storage size")
         _ = Self.keepFreedMemory
         self.count = count
@@ -20,7 +21,7 @@ public final class TensorStorage: @unchecked Sendable {
         guard let raw = pooled ?? aligned_alloc(64, bytes) else {
             fatalError("rad: out of memory allocating \(bytes) bytes")
         }
-        memset(raw, 0, bytes)
+        if zeroed { memset(raw, 0, bytes) }
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
