@@ -7,5 +7,7 @@ public enum RadVersion {
     public static let engine = "0.1.0"
     /// 2: stages 2 and 3 compute the output head and loss fused over blocks of rows (`fusedHeadLoss`),
     /// which sums the same products in another order than whole-logits GEMMs (equal within fp32 rounding).
-    public static let numericsVersion = 2
+    /// 3: blocked causal attention (online softmax, another summation order), the fused RAD-RWKV7 mixer
+    /// ops, and scoring's log-sum-exp in the training loss's fp32 exponentials (all within fp32 rounding).
+    public static let numericsVersion = 3
 }
