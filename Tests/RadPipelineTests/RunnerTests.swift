@@ -147,6 +147,28 @@ import RadPipeline
         #expect(plain.contains("b [####################] 4/4 tok"))
     }
 
+    /// A step's message in the middle of its progress ("eval: teacher done") starts a line of its own on
+    /// a terminal; before, it ran into the open progress line ("ETA 10seval: teacher done").
+    @Test func stepMessagesDoNotRunIntoTheProgressLine() throws {
+        struct Talker: StepExecutor {
+            func execute(_ c: StepContext) throws -> StepOutput {
+                c.report(tokens: 500, of: 1000, loss: 1.0)
+                c.say("\(c.node.id): halfway")
+                c.report(tokens: 1000, of: 1000, loss: 0.5)
+                return StepOutput(tensors: ["w": Tensor(shape: [3]) { _ in 2 }], meta: .object([:]))
+            }
+        }
+        let f = try Fixture(); defer { f.dir.cleanup() }
+        var registry = TestSteps.registry(TestSteps.Counter())
+        registry.register("test_source", Talker())
+        var tty = ""
+        _ = try Runner(manifest: try ManifestLoader.load(f.file), store: f.store, registry: registry,
+                       options: .init(until: "a", runsRoot: f.runs, isTerminal: true, output: { tty += $0 })).run()
+        let before = try #require(tty.range(of: "a: halfway\n")).lowerBound
+        #expect(tty[..<before].hasSuffix("\n"), "\(tty.debugDescription)")
+        #expect(tty.contains("\r\u{1B}[2Ka [####################] 1000/1000 tok"))
+    }
+
     @Test func runRecordAndMetrics() throws {
         let f = try Fixture(); defer { f.dir.cleanup() }
         try f.run(TestSteps.Counter())
@@ -158,7 +180,11 @@ import RadPipeline
         #expect(record.node("c")?["record"]?["inputs"]?["model"] == record.node("b")?["key"])
         let metrics = String(decoding: try Data(contentsOf: dir.appendingPathComponent("metrics.jsonl")), as: UTF8.self)
         let lines = metrics.split(separator: "\n")
-        #expect(lines.count == 2 + 3 * 4) // a reports twice, b/c/d four times
+        // a's two updates carry a loss (a curve: every one is kept); b/c/d count 4 chunks without one, and
+        // such ticks are kept only every 10 s and at the end (before: all 4 of each, so that a run's
+        // metrics were mostly tokenisation ticks).
+        #expect(lines.count == 2 + 3 * 1, "\(metrics)")
+        #expect(lines.filter { $0.contains("\"step\":\"b\"") }.first?.contains("\"tokens\":4") == true)
         #expect(lines.first?.contains("\"loss\":1") == true && lines.first?.contains("\"step\":\"a\"") == true)
     }
 

@@ -1,8 +1,10 @@
 import Foundation
 
 /// Shows step progress: on a terminal one line redrawn in place (step, tokens, tokens/s, loss, ETA);
-/// otherwise a plain line at most every `plainInterval` seconds. Every update is also appended to
-/// `metrics.jsonl` (rate-limited the same way, plus the last update of each step). A failed write (a full
+/// otherwise a plain line at most every `plainInterval` seconds. Updates with a loss or metrics (the
+/// training curves) are all appended to `metrics.jsonl`; plain counting ticks (tokenisation, evaluation
+/// requests) at most every `plainInterval` seconds, plus the last update of each step. Step messages
+/// (`message`) end a line left open on the terminal first, so they never run into it. A failed write (a full
 /// disk) is reported once as an `error:` line naming the file and the cause, the partial line is cut off
 /// again, and nothing more is written there; `metricsFailure` keeps it for the runner.
 final class ProgressReporter {
@@ -14,7 +16,10 @@ final class ProgressReporter {
     let sink: (String) -> Void
     var start: [String: Date] = [:]
     var lastPrint = Date.distantPast
-    var lastLine = ""
+    /// When each step last wrote a counting tick to metrics.jsonl.
+    var lastMetricsTick: [String: Date] = [:]
+    /// A progress line without its newline is on the terminal.
+    var lineOpen = false
 
     init(isTerminal: Bool, metricsURL: URL?, plainInterval: TimeInterval = 10, sink: @escaping (String) -> Void) {
         self.isTerminal = isTerminal; self.plainInterval = plainInterval; self.sink = sink; self.metricsURL = metricsURL
@@ -65,10 +70,14 @@ final class ProgressReporter {
         let line = Self.format(step: step, tokens: tokens, total: total, rate: rate, loss: loss, eta: eta, unit: unit)
         if isTerminal {
             sink("\r\u{1B}[2K" + line + (done ? "\n" : ""))
+            lineOpen = !done
         } else if done || now.timeIntervalSince(lastPrint) >= plainInterval {
             sink(line + "\n"); lastPrint = now
         }
-        if let metrics {
+        let curve = loss != nil || !extra.isEmpty
+        let sinceTick = now.timeIntervalSince(lastMetricsTick[step] ?? start[step] ?? now)
+        if let metrics, curve || done || sinceTick >= plainInterval {
+            if !curve { lastMetricsTick[step] = now }
             let start = try? metrics.offset()
             do { try metrics.write(contentsOf: Data((CanonicalValue.object(record).canonicalJSON + "\n").utf8)) }
             catch {
@@ -77,6 +86,12 @@ final class ProgressReporter {
                 failMetrics(error)
             }
         }
+    }
+
+    /// A line of its own about a step (`eval: teacher done`), after any open progress line.
+    func message(_ line: String) {
+        if lineOpen { sink("\n"); lineOpen = false }
+        sink(line + "\n")
     }
 
     static func format(step: String, tokens: Int64, total: Int64, rate: Double, loss: Double?, eta: Double,

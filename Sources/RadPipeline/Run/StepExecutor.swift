@@ -85,6 +85,9 @@ public final class StepContext {
         progress.update(step: node.id, tokens: tokens, total: total, loss: loss, metrics: metrics, unit: unit)
     }
 
+    /// A line of its own for the user (`eval: teacher done`), shown after the progress line, not inside it.
+    public func say(_ line: String) { progress.message(line) }
+
     /// Saves a resumable checkpoint (replacing the previous one). `meta` should say where to resume
     /// (tokens done, optimizer step, RNG state).
     public func saveCheckpoint(tensors: [String: Tensor], files: [String: URL] = [:], meta: CanonicalValue) throws {

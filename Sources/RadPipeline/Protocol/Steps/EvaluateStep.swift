@@ -47,7 +47,7 @@ struct EvaluateExecutor: StepExecutor {
                     .requireFinite(model: modelName, input: "the held-out data")
             }
             perModel.append((name, results, ppl))
-            printProgressLine("\(context.node.id): \(name) done")
+            context.say("\(context.node.id): \(name) done")
         }
         // The results are the artifact's meta; `materialize` shows them, fresh or cached.
         return StepOutput(meta: EvaluateExecutor.json(perModel))

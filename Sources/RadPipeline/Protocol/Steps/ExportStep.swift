@@ -57,7 +57,7 @@ struct ExportExecutor: StepExecutor {
             }
             try AtomicRename.replace(target, with: partial)
         }
-        printProgressLine("\(context.node.id): wrote \(to)")
+        context.say("\(context.node.id): wrote \(to)")
     }
 }
 

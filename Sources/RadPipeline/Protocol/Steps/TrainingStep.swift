@@ -14,7 +14,7 @@ struct TrainingExecutor: StepExecutor {
         var resume: TrainingCheckpoint? = nil
         if let saved = try context.resumeCheckpoint() {
             resume = try Self.checkpoint(from: saved)
-            printProgressLine("\(context.node.id): resuming at optimizer step \(resume!.step) of \(settings.totalSteps)")
+            context.say("\(context.node.id): resuming at optimizer step \(resume!.step) of \(settings.totalSteps)")
         }
         let started = Date()
         let history = try trainer.run(resume: resume, onStep: { r in
@@ -93,8 +93,4 @@ struct TrainingExecutor: StepExecutor {
         t.activationCheckpointing = s["activation_checkpointing"]?.boolValue ?? false
         return t
     }
-}
-
-func printProgressLine(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
