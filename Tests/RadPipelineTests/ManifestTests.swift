@@ -103,7 +103,15 @@ import RadPipeline
         let q = Paths.pipelines.appendingPathComponent("quickstart.yaml").path
         let m = try ManifestLoader.load(q, overrides: ["steps.distill.lr=2e-5", "student.architecture=rad-rwkv7", "seed=9"])
         #expect(m.step(named: "distill")!.settings["lr"]?["init"] == .double(2e-5))
+        // The scalar set the record's `init` and kept the rest: the manifest's warm-up of 2 steps, not the
+        // schema's 50 (before, the whole record was replaced).
+        #expect(m.step(named: "distill")!.settings["lr"]?["warmup_steps"] == .int(2))
+        #expect(m.step(named: "distill")!.settings["lr"]?["schedule"] == .string("constant"))
         #expect(m.student?.architecture == "rad-rwkv7" && m.seed == 9)
+        // A whole record still replaces the record.
+        let whole = try ManifestLoader.load(q, overrides: ["steps.distill.lr={init: 3e-5}"])
+        #expect(whole.step(named: "distill")!.settings["lr"]?["init"] == .double(3e-5))
+        #expect(whole.step(named: "distill")!.settings["lr"]?["warmup_steps"] != .int(2))
         let bad = diagnostics(q, overrides: ["steps.align.batch=many"])
         #expect(bad.count == 1)
         #expect(bad.first?.location?.file == "-s steps.align.batch=many")

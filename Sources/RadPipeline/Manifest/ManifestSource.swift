@@ -264,7 +264,13 @@ public struct ManifestSource {
             return node
         }
         if let i = pairs.firstIndex(where: { $0.key.scalarText == first }) {
-            if path.count == 1 { pairs[i] = (YamlNode(.scalar(first, plain: true), at: key.location), value) }
+            if path.count == 1, value.scalarText != nil, let record = pairs[i].value.mappingPairs,
+               record.contains(where: { $0.key.scalarText == "init" }) {
+                // A scalar for a record setting (`-s steps.distill.lr=2e-5` where the manifest has
+                // `lr: {init: .., warmup_steps: ..}`) sets its `init` and keeps the rest; replacing the
+                // record would silently bring back every other field's default.
+                pairs[i].value = set(["init"], value: value, key: key, in: pairs[i].value, bag: bag, display: display)
+            } else if path.count == 1 { pairs[i] = (YamlNode(.scalar(first, plain: true), at: key.location), value) }
             else { pairs[i].value = set(path.dropFirst(), value: value, key: key, in: pairs[i].value, bag: bag, display: display) }
         } else {
             let fresh = path.count == 1 ? value : set(path.dropFirst(), value: value, key: key, in: YamlNode(.mapping([]), at: key.location), bag: bag, display: display)

@@ -19,7 +19,7 @@ struct CacheOptions: ParsableArguments {
     @Option(name: .customLong("cache"), help: "Artifact cache folder (default: $RAD_CACHE or ./.rad).")
     var cache: String?
 
-    @Option(name: .customLong("runs"), help: "Folder of run records (default: ./runs).")
+    @Option(name: .customLong("runs"), help: "Folder of run records.")
     var runs: String = RunRecord.defaultRunsFolder
 
     func store() throws -> ArtifactStore { try ArtifactStore(root: ArtifactStore.defaultRoot(option: cache)) }
