@@ -56,6 +56,26 @@ import RadPipeline
         #expect(history.last! < history.first!, "\(history)")
     }
 
+    /// Checkpoints are time-based by default (before, a manifest without `checkpoint_every` kept none until
+    /// the end): with a 1 µs interval and no step-based ones, every step but the last leaves one.
+    @Test func checkpointsAreTimeBasedByDefault() throws {
+        #expect(TrainingSettings(objective: .alignHiddenStates, tokens: 64, seqLen: 16, batch: 4, microBatch: 4,
+                                 lrMain: ScheduleSettings(kind: .constant, initLR: 1e-3, warmupSteps: 0)).checkpointSeconds == 600)
+        let (teacher, student, stream) = try Self.setup()
+        var s = Self.settings(.alignHiddenStates, steps: 4, lr: 1e-3)
+        s.checkpointEvery = 0
+        s.checkpointSeconds = 1e-6
+        var saved: [Int] = []
+        _ = try StageTrainer(student: student, teacher: teacher, settings: s, stream: stream)
+            .run(onCheckpoint: { saved.append($0.step) })
+        #expect(saved == [1, 2, 3])
+        s.checkpointSeconds = 0
+        saved = []
+        _ = try StageTrainer(student: student, teacher: teacher, settings: s, stream: stream)
+            .run(onCheckpoint: { saved.append($0.step) })
+        #expect(saved.isEmpty)
+    }
+
     @Test func resumeIsBitIdenticalToAnUninterruptedRun() throws {
         let settings = Self.settings(.logits(klWeight: 0.5, ceWeight: 0.5), steps: 7, lr: 2e-3)
         let (teacher, straight, stream) = try Self.setup()

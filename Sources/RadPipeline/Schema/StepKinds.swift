@@ -83,7 +83,10 @@ public enum EngineStepKinds {
             adam,
             SettingSpec("grad_clip", .number(min: 0, max: nil), default: .double(1.0), "global gradient-norm clip (0 = off)"),
             SettingSpec("checkpoint_every", .int(min: 0, max: 1 << 40), default: .int(0), cosmetic: true,
-                        "optimizer steps between resumable checkpoints (0 = only at the end); resume is exact"),
+                        "optimizer steps between resumable checkpoints (0 = only the time-based ones); resume is exact"),
+            SettingSpec("checkpoint_minutes", .number(min: 0, max: nil), default: .double(TrainingSettings.defaultCheckpointMinutes),
+                        cosmetic: true, "minutes of training between resumable checkpoints (0 = none), so that an interrupted "
+                        + "long stage resumes instead of starting over; resume is exact"),
             SettingSpec("log_every", .int(min: 1, max: 1 << 40), default: .int(10), cosmetic: true, "optimizer steps between metric lines"),
             SettingSpec("threads", .int(min: 0, max: 4096), default: .int(0), cosmetic: true, "worker threads (0 = all cores); results are bit-identical"),
             SettingSpec("activation_checkpointing", .bool, default: .bool(false), cosmetic: true,

@@ -89,6 +89,7 @@ struct TrainingExecutor: StepExecutor {
         }
         t.gradClip = Float(s["grad_clip"]?.doubleValue ?? 1)
         t.checkpointEvery = Int(s["checkpoint_every"]?.intValue ?? 0)
+        t.checkpointSeconds = 60 * (s["checkpoint_minutes"]?.doubleValue ?? TrainingSettings.defaultCheckpointMinutes)
         t.onlyDecayAndTokenshift = s["trainable"]?.stringValue == "decay_tokenshift"
         t.activationCheckpointing = s["activation_checkpointing"]?.boolValue ?? false
         return t

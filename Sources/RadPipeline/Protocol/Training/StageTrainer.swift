@@ -107,7 +107,8 @@ public final class StageTrainer {
     }
 
     /// Trains from `resume` (or the start) to the stage's token budget. `onStep` sees every step;
-    /// `onCheckpoint` receives a checkpoint every `checkpointEvery` steps, and one when an interruption
+    /// `onCheckpoint` receives a checkpoint every `checkpointEvery` steps and after every `checkpointSeconds`
+    /// of training (whichever comes first since the last one), and one when an interruption
     /// is requested (then it throws `Interrupted`). Stops with an error, before
     /// updating the weights, when the loss or the gradient norm is not finite.
     public func run(resume: TrainingCheckpoint? = nil, onStep: (StepReport) -> Void = { _ in },
@@ -118,6 +119,7 @@ public final class StageTrainer {
         let total = settings.totalSteps
         let mainSchedule = settings.lrMain.schedule(totalTokens: settings.tokens, tokensPerStep: settings.tokensPerStep)
         let attnSchedule = settings.lrAttention.schedule(totalTokens: settings.tokens, tokensPerStep: settings.tokensPerStep)
+        var lastCheckpoint = Date()
         while step < total {
             let started = Date()
             let loss = try accumulateGradients(step: step)
@@ -136,8 +138,11 @@ public final class StageTrainer {
             onStep(StepReport(step: step, totalSteps: total, tokens: step * settings.tokensPerStep,
                               totalTokens: total * settings.tokensPerStep, loss: loss, gradNorm: Double(norm),
                               lrMain: lrM, lrAttention: lrA, seconds: Date().timeIntervalSince(started)))
-            if settings.checkpointEvery > 0 && step % settings.checkpointEvery == 0 && step < total {
+            let byStep = settings.checkpointEvery > 0 && step % settings.checkpointEvery == 0
+            let byTime = settings.checkpointSeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= settings.checkpointSeconds
+            if (byStep || byTime) && step < total {
                 try onCheckpoint(checkpoint(step: step, lossHistory: history))
+                lastCheckpoint = Date()
             }
             // Ctrl-C / SIGTERM: the safe point is between optimizer steps; keep the progress made.
             if let signal = Interruption.requested, step < total {

@@ -51,8 +51,13 @@ public struct TrainingSettings: Equatable, Sendable {
     public var lrAttention: ScheduleSettings
     public var beta1 = 0.9, beta2 = 0.95, eps = 1e-8, weightDecay = 0.0
     public var gradClip: Float = 1.0
-    /// Optimizer steps between checkpoints (0: none until the end).
+    /// Optimizer steps between checkpoints (0: only the time-based ones).
     public var checkpointEvery: Int = 0
+    /// Training time between checkpoints, in seconds (0: none): checkpointing is on by default, so that
+    /// an interrupted multi-hour stage resumes where it was (the paper's manifests set no `checkpoint_every`).
+    public var checkpointSeconds: Double = TrainingSettings.defaultCheckpointMinutes * 60
+    /// The `checkpoint_minutes` default.
+    public static let defaultCheckpointMinutes = 10.0
     /// Step 3a (spec §1.5): train only the decay and token-shift parameters.
     public var onlyDecayAndTokenshift = false
     /// Recompute each student layer in the backward pass instead of keeping its activations
