@@ -119,6 +119,13 @@ import RadPipeline
         #expect(bad.first?.message.contains("'batch' in step 'align' (align_hidden_states) must be a whole number") == true)
         let typo = diagnostics(q, overrides: ["steps.align.sequence_len=4"])
         #expect(typo.first?.message.contains("unknown key 'sequence_len'") == true)
+        // A misspelt step name in an override makes a step without a kind: the message names the step meant.
+        let step = diagnostics(q, overrides: ["steps.algn.tokens=5k"])
+        #expect(step.first?.message.hasSuffix("; did you mean step 'align'?") == true, "\(step)")
+        // A choice written without its prefix is suggested too (before: no suggestion for 'rwkv6').
+        let arch = diagnostics(q, overrides: ["student.architecture=rwkv6"])
+        #expect(arch.first?.message.hasSuffix("; did you mean 'rad-rwkv6'?") == true, "\(arch)")
+        #expect(Suggestions.closest(to: "rwkv", in: ["rad-rwkv6", "rad-rwkv7"]) == nil)
         #expect(diagnostics(q, overrides: ["nonsense"]).first?.category == .override)
         // Variables can be overridden; every use changes.
         let v = try ManifestLoader.load(q, overrides: ["vars.seq_len=64"])

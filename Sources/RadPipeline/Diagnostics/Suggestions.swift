@@ -15,12 +15,18 @@ public enum Suggestions {
         return prev[y.count]
     }
 
-    /// The closest candidate if it is close enough to be a plausible typo (at most a third of the word).
+    /// The closest candidate if it is close enough to be a plausible typo (at most a third of the word), or
+    /// else the shortest candidate of which the word is a whole dash- or underscore-separated part
+    /// (`rwkv6` → `rad-rwkv6`, `hellaswag` → `hellaswag_mc`).
     public static func closest(to word: String, in candidates: [String]) -> String? {
-        guard word.count <= 200 else { return nil }
+        guard word.count <= 200, !word.isEmpty else { return nil }
         let limit = max(2, word.count / 3)
         let scored = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= limit }
-        return scored.min { $0.1 < $1.1 }?.0
+        if let best = scored.min(by: { $0.1 < $1.1 })?.0 { return best }
+        let w = word.lowercased()
+        return candidates.filter { c in
+            c.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).contains { $0 == Substring(w) }
+        }.min { $0.count < $1.count }
     }
 
     /// `; did you mean 'x'?` or the empty string.

@@ -129,7 +129,12 @@ public struct ManifestValidator {
                 c.bag.error("step name '\(name)' is reserved (it names an implicit node)", at: k.location, .reference); continue
             }
             guard v.mappingPairs != nil else { c.schemaError("step '\(name)' must be a mapping with a 'kind', found \(v.kindName)", v); continue }
-            guard let kindNode = v["kind"] else { c.schemaError("step '\(name)' has no 'kind' (one of \(kinds.joined(separator: ", ")))", v); continue }
+            guard let kindNode = v["kind"] else {
+                // Most often a misspelt step name in an override (`-s steps.algn.tokens=5k` makes a new step).
+                let others = pairs.compactMap { p in p.value["kind"] == nil ? nil : p.key.scalarText }
+                let typo = Suggestions.closest(to: name, in: others).map { "; did you mean step '\($0)'?" } ?? ""
+                c.schemaError("step '\(name)' has no 'kind' (one of \(kinds.joined(separator: ", ")))\(typo)", v); continue
+            }
             guard let kind = c.check(kindNode, .choice(kinds), "kind of step '\(name)'")?.stringValue,
                   let spec = StepKindCatalog.shared.spec(kind) else { continue }
             guard var settings = c.record(v, spec.settings, "step '\(name)' (\(kind))", extraKeys: ["kind"]) else { continue }
