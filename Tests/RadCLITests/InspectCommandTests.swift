@@ -29,4 +29,15 @@ import Testing
         #expect(r.stdout.contains("parameters: 134,515,008"))
         #expect(r.stdout.contains("pre-tokenizer smollm"))
     }
+
+    /// A student folder as rad exports it (model_type rwkv6qwen2): before, "'model_type': 'rwkv6qwen2' is
+    /// not supported"; now the student architecture and its Qwen2 fields.
+    @Test func describesAStudentFolder() throws {
+        let folder = Self.root.appendingPathComponent("Tests/RadModelZooTests/Fixtures/students/rwkv6_default").path
+        let r = try RadProcess.run(["inspect", folder])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("architecture: rwkv6qwen2\nstudent: rad-rwkv6"), "\(r.stdout)")
+        #expect(r.stdout.contains("config: family qwen2, hidden "), "\(r.stdout)")
+        #expect(!r.stdout.contains("not supported"), "\(r.stdout)")
+    }
 }

@@ -23,11 +23,21 @@ public enum ModelInspection {
             let dir = URL(fileURLWithPath: path)
             let configPath = dir.appendingPathComponent("config.json").path
             if FileManager.default.fileExists(atPath: configPath) {
+                var student: String?
                 if let data = FileManager.default.contents(atPath: configPath),
                    let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
-                    lines.append("architecture: \(root["model_type"] as? String ?? "unknown")")
+                    let modelType = root["model_type"] as? String ?? "unknown"
+                    lines.append("architecture: \(modelType)")
+                    student = ModelLoader.studentModelTypes[modelType]
+                    if let student {
+                        // rad's exports and released QRWKV folders: a Qwen2 body with a student mixer.
+                        lines.append("student: \(student) (the transformer fields are Qwen2's)")
+                        var qwen = root
+                        qwen["model_type"] = "qwen2"
+                        config = Result { try TransformerConfig.fromHFConfig(qwen, origin: configPath) }
+                    }
                 }
-                config = Result { try TransformerConfig.load(hfConfigAt: configPath) }
+                if student == nil { config = Result { try TransformerConfig.load(hfConfigAt: configPath) } }
             }
             if FileManager.default.fileExists(atPath: dir.appendingPathComponent("tokenizer.json").path) {
                 tokenizer = Result { try BPETokenizer.load(checkpoint: path) }
