@@ -27,16 +27,8 @@ import RadOps
     /// Log-sum-exp of every scaled, masked score row, in Double: [B, H, T].
     static func referenceLSE(q: [Float], k: [Float], shape s: AttentionShape, scale: Float) -> [Double] {
         var out = [Double](repeating: 0, count: s.batch * s.heads * s.t)
-        let group = s.heads / s.kvHeads
         for b in 0..<s.batch { for h in 0..<s.heads { for i in 0..<s.t {
-            let qi = ((b * s.t + i) * s.heads + h) * s.n
-            var w = [Double](repeating: 0, count: i + 1)
-            for j in 0...i {
-                let kj = ((b * s.t + j) * s.kvHeads + h / group) * s.n
-                var d = 0.0
-                for e in 0..<s.n { d += Double(q[qi + e]) * Double(k[kj + e]) }
-                w[j] = d * Double(scale)
-            }
+            let w = AttentionKernels.referenceScores(q: q, k: k, shape: s, scale: scale, batch: b, head: h, row: i)
             let m = w.max()!
             out[(b * s.heads + h) * s.t + i] = m + Foundation.log(w.reduce(0) { $0 + Foundation.exp($1 - m) })
         } } }

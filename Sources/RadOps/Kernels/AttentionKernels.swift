@@ -126,13 +126,7 @@ public enum AttentionKernels {
         let group = s.heads / s.kvHeads
         for b in 0..<s.batch { for h in 0..<s.heads { for i in 0..<s.t {
             let qi = ((b * s.t + i) * s.heads + h) * s.n
-            var w = [Double](repeating: 0, count: i + 1)
-            for j in 0...i {
-                let kj = ((b * s.t + j) * s.kvHeads + h / group) * s.n
-                var d = 0.0
-                for e in 0..<s.n { d += Double(q[qi + e]) * Double(k[kj + e]) }
-                w[j] = d * Double(scale)
-            }
+            let w = referenceScores(q: q, k: k, shape: s, scale: scale, batch: b, head: h, row: i)
             let m = w.max()!
             let ex = w.map { Foundation.exp($0 - m) }, z = ex.reduce(0, +)
             for e in 0..<s.n {
@@ -142,5 +136,18 @@ public enum AttentionKernels {
             }
         } } }
         return out
+    }
+
+    /// The scaled scores of query `row` of (batch, head) against keys 0...row, in Double (the references'
+    /// shared part; the causal mask is the range).
+    public static func referenceScores(q: [Float], k: [Float], shape s: AttentionShape, scale: Float,
+                                       batch b: Int, head h: Int, row i: Int) -> [Double] {
+        let qi = ((b * s.t + i) * s.heads + h) * s.n, kvh = h / (s.heads / s.kvHeads)
+        return (0...i).map { j in
+            let kj = ((b * s.t + j) * s.kvHeads + kvh) * s.n
+            var d = 0.0
+            for e in 0..<s.n { d += Double(q[qi + e]) * Double(k[kj + e]) }
+            return d * Double(scale)
+        }
     }
 }
