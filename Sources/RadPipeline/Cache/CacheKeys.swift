@@ -48,28 +48,8 @@ public struct CacheKeyDeriver {
         SHA256.hash(data: Data(record.canonicalJSON.utf8)).hex
     }
 
-    /// Replaces file paths in a node's settings by content fingerprints.
+    /// Replaces file paths in a node's settings by content fingerprints (as the node's kind does it).
     func contentAddressed(_ node: StepGraph.Node) -> [String: CanonicalValue] {
-        var s = node.settings
-        switch node.kind {
-        case "tokenize":
-            for k in ["files", "jsonl"] {
-                guard let globs = s[k]?.arrayValue?.compactMap(\.stringValue) else { continue }
-                s[k] = .array(globs.flatMap { g -> [CanonicalValue] in
-                    let files = Fingerprinter.expand(glob: g)
-                    if files.isEmpty { return [.object(["glob": .string(URL(fileURLWithPath: g).lastPathComponent), "matched": .int(0)])] }
-                    return files.map { .object(["name": .string(URL(fileURLWithPath: $0).lastPathComponent),
-                                                "content": .string(fingerprinter.fingerprint(path: $0))]) }
-                })
-            }
-            if let prefix = s["binidx"]?.arrayValue?.first?.stringValue {
-                s["binidx"] = .object(["bin": .string(fingerprinter.fingerprint(path: prefix + ".bin")),
-                                       "idx": .string(fingerprinter.fingerprint(path: prefix + ".idx"))])
-            }
-        case "init_student":
-            if let c = s["checkpoint"]?.stringValue { s["checkpoint"] = .string(fingerprinter.fingerprint(path: c)) }
-        default: break
-        }
-        return s
+        StepKindCatalog.shared.nodeKind(node.kind)?.keySettings(node.settings, fingerprinter: fingerprinter) ?? node.settings
     }
 }

@@ -16,34 +16,34 @@ struct GraphChecker {
         let hasTeacher = root["teacher"] != nil, hasStudent = root["student"] != nil
         let dataNames = manifest.data.map(\.name)
         for step in manifest.steps {
-            let spec = step.spec
+            let spec = step.spec, needs = step.decoded.needs
             let label = "step '\(step.name)' (\(step.kind))"
             if let after = step.after { reference(after, from: step, key: "after", modelSteps: modelSteps, allSteps: allSteps, written: writtenSteps, allowTeacher: false) }
             for (i, m) in step.models.enumerated() {
                 reference(m, from: step, key: "models", index: i, modelSteps: modelSteps, allSteps: allSteps, written: writtenSteps, allowTeacher: true)
             }
-            if spec.needsTeacher(step.settings) && !hasTeacher && step.kind != "evaluate" {
+            if needs.teacher && !hasTeacher {
                 bag.error("\(label) needs a teacher, but the manifest has no 'teacher' (add teacher: { source: PATH })", at: step.location, .graph)
             }
             if spec.modelInput == .optional && step.after == nil && !hasStudent {
                 bag.error("\(label) starts from the initialised student, but the manifest has no 'student' (add student: { architecture: ... } or 'after:')", at: step.location, .graph)
             }
-            if let dataName = usedData(step) {
+            if let use = needs.data {
+                let dataName = use.name
                 if let source = manifest.dataSource(named: dataName) {
                     if source.needsTokenizer && !hasTeacher && root["tokenizer"] == nil {
                         bag.error("\(label) reads text data '\(dataName)', which needs a tokenizer: add 'teacher' or 'tokenizer'", at: step.location, .graph)
                     }
                 } else if root["data"]?[dataName] == nil {
                     let at = node(step.name, "data")?.location ?? step.location
-                    let why = step.kind == "evaluate" && node(step.name, "data") == nil
-                        ? "\(label) computes held-out perplexity on data 'heldout', which the manifest does not define (add data: { heldout: ... } or heldout_perplexity: false)"
+                    let why = use.missingDefault != nil && node(step.name, "data") == nil
+                        ? "\(label) \(use.missingDefault!)"
                         : "\(label) uses data '\(dataName)', which is not defined under 'data'\(Suggestions.didYouMean(dataName, dataNames))"
                     bag.error(why, at: at, .reference)
                 }
             }
-            if step.kind == "evaluate", !(step.settings["tasks"]?.arrayValue ?? []).isEmpty,
-               !hasTeacher, root["tokenizer"] == nil {
-                bag.error("\(label) runs benchmarks, which need a tokenizer: add 'teacher' or 'tokenizer'", at: step.location, .graph)
+            if let why = needs.tokenizerFor, !hasTeacher, root["tokenizer"] == nil {
+                bag.error("\(label) \(why), which need a tokenizer: add 'teacher' or 'tokenizer'", at: step.location, .graph)
             }
         }
         if let student = manifest.student, student.checkpoint == nil, !hasTeacher,
@@ -53,8 +53,6 @@ struct GraphChecker {
         }
         checkCycles()
     }
-
-    func usedData(_ step: Manifest.Step) -> String? { GraphChecker.usedData(step) }
 
     func reference(_ target: String, from step: Manifest.Step, key: String, index: Int? = nil,
                    modelSteps: [String], allSteps: [String], written: [String], allowTeacher: Bool) {

@@ -14,7 +14,7 @@ public struct StepGraph: Sendable {
         public var step: Manifest.Step?
     }
 
-    public static let implicitKinds = ["load_teacher", "load_tokenizer", "tokenize", "init_student"]
+    public static let implicitKinds = ["load_teacher", "load_tokenizer", TokenizeStep.name, InitStudentExecutor.name]
 
     /// In dependency order (inputs before the nodes that use them), steps in the order written otherwise.
     public var nodes: [Node]
@@ -37,21 +37,14 @@ public struct StepGraph: Sendable {
             return "tokenizer"
         }
         func data(_ name: String) -> String {
-            let d = m.dataSource(named: name)!
-            var settings = d.settings
-            settings["kind"] = .string(d.kind.rawValue)
-            settings[d.kind.rawValue] = .array(d.paths.map { .string($0) })
-            add(Node(id: "data.\(name)", kind: "tokenize", inputs: d.needsTokenizer ? [("tokenizer", tokenizer())] : [],
-                     settings: settings, isSource: false))
-            return "data.\(name)"
+            let node = TokenizeStep.node(m.dataSource(named: name)!, tokenizer: tokenizer)
+            add(node)
+            return node.id
         }
         func student() -> String {
-            let s = m.student!
-            var settings: [String: CanonicalValue] = ["architecture": .string(s.architecture), "options": .object(s.options)]
-            var inputs: [(String, String)] = []
-            if let c = s.checkpoint { settings["checkpoint"] = .string(c) } else { inputs.append(("teacher", teacher())) }
-            add(Node(id: "student.init", kind: "init_student", inputs: inputs, settings: settings, isSource: false))
-            return "student.init"
+            let node = InitStudentExecutor.node(m.student!, teacher: teacher)
+            add(node)
+            return node.id
         }
 
         // Steps in an order where every `after`/`models` input comes first (the manifest is validated: no cycles).
@@ -61,11 +54,12 @@ public struct StepGraph: Sendable {
             let i = remaining.firstIndex { s in ([s.after].compactMap { $0 } + s.models).allSatisfy { $0 == "teacher" || placed.contains($0) } } ?? 0
             let s = remaining.remove(at: i)
             var inputs: [(String, String)] = []
+            let needs = s.decoded.needs
             if s.spec.modelInput != .none { inputs.append(("model", s.after ?? student())) }
             for (j, model) in s.models.enumerated() { inputs.append(("models[\(j)]", model == "teacher" ? teacher() : model)) }
-            if s.spec.needsTeacher(s.settings) && !s.models.contains("teacher") { inputs.append(("teacher", teacher())) }
-            if let d = GraphChecker.usedData(s) { inputs.append(("data", data(d))) }
-            if s.kind == "evaluate", !(s.settings["tasks"]?.arrayValue ?? []).isEmpty { inputs.append(("tokenizer", tokenizer())) }
+            if needs.teacher && !s.models.contains("teacher") { inputs.append(("teacher", teacher())) }
+            if let d = needs.data { inputs.append(("data", data(d.name))) }
+            if needs.tokenizerFor != nil { inputs.append(("tokenizer", tokenizer())) }
             add(Node(id: s.name, kind: s.kind, inputs: inputs, settings: s.outputSettings, isSource: false, step: s))
             placed.insert(s.name)
         }
@@ -84,13 +78,5 @@ public struct StepGraph: Sendable {
         var out: Set<String> = [id]
         for n in nodes.reversed() where out.contains(n.id) { for i in n.inputs { out.insert(i.id) } }
         return out
-    }
-}
-
-extension GraphChecker {
-    static func usedData(_ step: Manifest.Step) -> String? {
-        guard step.spec.usesData, let d = step.settings["data"]?.stringValue else { return nil }
-        if step.kind == "evaluate", step.settings["heldout_perplexity"] == .bool(false) { return nil }
-        return d
     }
 }

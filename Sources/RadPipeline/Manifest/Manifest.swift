@@ -38,7 +38,10 @@ public struct Manifest: Sendable {
         /// Where each setting written in the manifest was written (defaults have none): checks that blame
         /// a setting after validation point there.
         public var settingLocations: [String: SourceLocation] = [:]
-        public var spec: StepKindSpec { StepKindCatalog.shared.spec(kind)! }
+        /// The settings as the kind's typed value (decoded once, by the validator), with the questions the
+        /// graph, the checker and the planner ask of the kind.
+        public var decoded: any DecodedStep
+        public var spec: StepKindSpec { decoded.kind.spec }
         /// The settings that enter the cache key.
         public var outputSettings: [String: CanonicalValue] {
             settings.filter { k, _ in k != "after" && k != "models" && (spec.setting(named: k)?.affectsOutput ?? true) }

@@ -27,7 +27,7 @@ public struct ManifestValidator {
 
         let data = validateData(root["data"], c)
         let student = validateStudent(root["student"], c)
-        let steps = validateSteps(root["steps"], root: root, c)
+        let steps = try validateSteps(root["steps"], root: root, c)
 
         let manifest = Manifest(file: file, name: name ?? "unnamed", seed: seed, teacher: teacher, tokenizer: tokenizer,
                                 data: data, student: student, steps: steps, resolved: Self.json(root))
@@ -110,7 +110,7 @@ public struct ManifestValidator {
         return Manifest.Student(architecture: arch, options: options, checkpoint: r["checkpoint"]?.stringValue)
     }
 
-    func validateSteps(_ node: YamlNode?, root: YamlNode, _ c: ValueChecker) -> [Manifest.Step] {
+    func validateSteps(_ node: YamlNode?, root: YamlNode, _ c: ValueChecker) throws -> [Manifest.Step] {
         guard let node else {
             c.bag.error("missing required key 'steps' (what to run, e.g. align_hidden_states, distill_logits)", at: root.location, .schema); return []
         }
@@ -136,28 +136,36 @@ public struct ManifestValidator {
                 c.schemaError("step '\(name)' has no 'kind' (one of \(kinds.joined(separator: ", ")))\(typo)", v); continue
             }
             guard let kind = c.check(kindNode, .choice(kinds), "kind of step '\(name)'")?.stringValue,
-                  let spec = StepKindCatalog.shared.spec(kind) else { continue }
+                  let kindType = StepKindCatalog.shared.stepKind(kind) else { continue }
+            let spec = kindType.spec
             guard var settings = c.record(v, spec.settings, "step '\(name)' (\(kind))", extraKeys: ["kind"]) else { continue }
             if spec.setting(named: "lr_attention") != nil, settings["lr_attention"] == nil, let lr = settings["lr"] {
                 settings["lr_attention"] = lr
             }
-            if let micro = settings["micro_batch"]?.intValue, let batch = settings["batch"]?.intValue, batch % micro != 0 {
+            // The record is complete (defaults filled): decoding it fails only on a bug in the kind's spec.
+            let decoded = try kindType.decodeStep(StepRecord(step: name, kind: kind, values: settings))
+            if let loop = decoded.training, loop.batch % loop.microBatch != 0 {
+                let (micro, batch) = (loop.microBatch, loop.batch)
                 let divisors = (1...batch).filter { batch % $0 == 0 && $0 <= micro }
                 c.bag.error("micro_batch \(micro) does not divide batch \(batch) of step '\(name)'; try \(divisors.last ?? 1)",
                             at: (v["micro_batch"] ?? v).location, .range)
             }
-            if spec.isTraining, let seqLen = settings["seq_len"]?.intValue,
-               let perPass = settings["micro_batch"]?.intValue ?? settings["batch"]?.intValue,
-               perPass.multipliedReportingOverflow(by: seqLen).partialValue > MemoryEstimate.maxTokensPerPass {
+            if let loop = decoded.training,
+               loop.microBatch.multipliedReportingOverflow(by: loop.seqLen).partialValue > MemoryEstimate.maxTokensPerPass {
+                let (perPass, seqLen) = (loop.microBatch, loop.seqLen)
                 let blamed = v["micro_batch"] ?? v["batch"] ?? v["seq_len"] ?? v
-                let what = settings["micro_batch"] != nil ? "micro_batch" : "batch"
+                let what = loop.microBatchSet ? "micro_batch" : "batch"
                 c.bag.error("step '\(name)' would pass \(what) \(perPass) x seq_len \(seqLen) = \(Units.count(perPass * seqLen)) tokens "
                             + "through the model at once; at most \(Units.count(MemoryEstimate.maxTokensPerPass)) tokens fit in memory "
-                            + "(\(MemoryEstimate.advice(microBatchSet: settings["micro_batch"] != nil, checkpointingHelps: false)))",
+                            + "(\(MemoryEstimate.advice(microBatchSet: loop.microBatchSet, checkpointingHelps: false)))",
                             at: blamed.location, .range)
             }
+            for p in decoded.problems {
+                c.rangeError("'\(p.setting)' in step '\(name)' (\(kind)): \(p.message)", v[p.setting] ?? v)
+            }
             let written = Dictionary((v.mappingPairs ?? []).map { ($0.key.scalarText ?? "", $0.value.location) }, uniquingKeysWith: { a, _ in a })
-            out.append(Manifest.Step(name: name, kind: kind, settings: settings, location: k.location, settingLocations: written))
+            out.append(Manifest.Step(name: name, kind: kind, settings: settings, location: k.location, settingLocations: written,
+                                     decoded: decoded))
         }
         return out
     }

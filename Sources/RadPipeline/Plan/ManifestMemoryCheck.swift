@@ -21,20 +21,19 @@ public struct ManifestMemoryCheck {
         let student = manifest.student.flatMap { shapes.studentShape(architecture: $0.architecture, options: $0.options, teacher: teacher) } ?? teacher
         var out: [Diagnostic] = []
         for step in manifest.steps {
-            let s = step.settings
             let needed: Double, setting: String, sizes: String, advice: String
-            if step.spec.isTraining {
+            if let loop = step.decoded.training {
                 needed = MemoryEstimate.training(step, student: student, teacher: teacher)
-                let micro = s["micro_batch"] != nil
+                let micro = loop.microBatchSet
                 setting = micro ? "micro_batch" : (step.settingLocations["batch"] != nil || step.settingLocations["seq_len"] == nil ? "batch" : "seq_len")
-                sizes = "at \(micro ? "micro_batch" : "batch") \(s[micro ? "micro_batch" : "batch"]?.intValue ?? 1) x seq_len \(s["seq_len"]?.intValue ?? 1)"
+                sizes = "at \(micro ? "micro_batch" : "batch") \(micro ? loop.microBatch : loop.batch) x seq_len \(loop.seqLen)"
                 // Advising checkpointing to a step that has it on would send the user round in a circle.
-                advice = MemoryEstimate.advice(microBatchSet: micro, checkpointingHelps: s["activation_checkpointing"]?.boolValue != true)
-            } else if step.kind == EngineStepKinds.evaluate.name {
-                let models = step.models.map { $0 == "teacher" ? teacher : student }
+                advice = MemoryEstimate.advice(microBatchSet: micro, checkpointingHelps: !loop.activationCheckpointing)
+            } else if let windows = step.decoded.scoring {
+                let models = windows.models.map { $0 == "teacher" ? teacher : student }
                 needed = MemoryEstimate.evaluation(step, models: models)
                 setting = "seq_len"
-                sizes = "to score windows of seq_len \(s["seq_len"]?.intValue ?? 0), \(Scorer.defaultBatch) at a time"
+                sizes = "to score windows of seq_len \(windows.seqLen), \(Scorer.defaultBatch) at a time"
                 advice = "lower seq_len"
             } else { continue }
             guard needed > Double(available.bytes) else { continue }

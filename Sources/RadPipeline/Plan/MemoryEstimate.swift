@@ -55,19 +55,18 @@ public enum MemoryEstimate {
             + min(Double(tokens), headBlockRows) * Double(m.vocabulary)) * floatBytes
     }
 
-    /// A training step's peak for one forward/backward pass of `micro_batch` (or `batch`) × `seq_len`
+    /// A training step's peak (0 for a step that trains nothing) for one forward/backward pass of `micro_batch` (or `batch`) × `seq_len`
     /// tokens: both models' weights, the student's gradients and AdamW moments, its tape, and the head's
     /// blocks of logits.
     public static func training(_ step: Manifest.Step, student: ModelShape, teacher: ModelShape?) -> Double {
-        let s = step.settings
-        let seqLen = s["seq_len"]?.intValue ?? 1
-        let tokens = Double((s["micro_batch"]?.intValue ?? s["batch"]?.intValue ?? 1) * seqLen)
-        let checkpointing = s["activation_checkpointing"]?.boolValue ?? false
-        let usesTeacher = step.spec.needsTeacher(s)
+        guard let loop = step.decoded.training else { return 0 }
+        let tokens = Double(loop.microBatch * loop.seqLen)
+        let checkpointing = loop.activationCheckpointing
+        let usesTeacher = loop.usesTeacher
         var bytes = weights(student)
         if usesTeacher, let teacher { bytes += weights(teacher) + tokens * forwardWidths * layerWidth(teacher) * floatBytes }
         let layers = Double(student.layers), hidden = Double(student.hidden), vocab = Double(student.vocabulary)
-        if step.spec.trainsOnlyMixers {
+        if loop.trainsOnlyMixers {
             // Stage 1: only the mixers train, on the teacher's hidden states (each layer's input and target);
             // no logits.
             let mixerWidth = layerWidth(student, parameters: student.mixerParameters)
@@ -84,10 +83,11 @@ public enum MemoryEstimate {
         return bytes
     }
 
-    /// An evaluation's peak: the largest of its models, loaded, scoring `seq_len`-token windows four at a
+    /// An evaluation's peak (0 for a step that scores nothing): the largest of its models, loaded, scoring `seq_len`-token windows four at a
     /// time (`Scorer`'s batch).
     public static func evaluation(_ step: Manifest.Step, models: [ModelShape]) -> Double {
-        let tokens = (step.settings["seq_len"]?.intValue ?? 512) * Int64(Scorer.defaultBatch)
+        guard let windows = step.decoded.scoring else { return 0 }
+        let tokens = windows.seqLen * Int64(Scorer.defaultBatch)
         return models.map { weights($0) + forward($0, tokens: tokens) }.max() ?? 0
     }
 }

@@ -105,18 +105,17 @@ public struct Planner {
                 }
             }
             decisions[node.id] = e.decision
-            if let step = node.step, step.spec.isTraining {
-                let s = step.settings
-                let tokens = s["tokens"]?.intValue ?? 0, seqLen = s["seq_len"]?.intValue ?? 1, batch = s["batch"]?.intValue ?? 1
-                let steps = (tokens + seqLen * batch - 1) / (seqLen * batch)
-                e.tokens = tokens; e.optimizerSteps = steps; e.sequences = steps * batch
+            if let loop = node.step?.decoded.training {
+                let tokens = loop.tokens, steps = loop.optimizerSteps
+                e.tokens = tokens; e.optimizerSteps = steps; e.sequences = steps * loop.batch
                 if let st = studentShape {
-                    if step.spec.trainsOnlyMixers, let ts = teacherShape, st.mixerParameters > 0 {
+                    if loop.trainsOnlyMixers, let ts = teacherShape, st.mixerParameters > 0 {
                         // Stage 1: the teacher's layers without its head, the student's mixers forward + backward.
                         let teacherBody = Double(ts.parameters - Int64(ts.vocabulary) * Int64(ts.hidden))
                         e.flops = (2 * teacherBody + 6 * Double(st.mixerParameters)) * Double(tokens)
                     } else {
-                        let teacherFwd = step.spec.teacherForwardPerToken(s) * 2 * Double(teacherShape?.parameters ?? 0)
+                        // One teacher forward pass per trained token when the teacher runs beside the student.
+                        let teacherFwd = loop.usesTeacher ? 2 * Double(teacherShape?.parameters ?? 0) : 0
                         e.flops = (6 * Double(st.parameters) + teacherFwd) * Double(tokens)
                     }
                     if let rate = previous?.node(node.id)?["tokens_per_s"]?.doubleValue, rate > 0 {

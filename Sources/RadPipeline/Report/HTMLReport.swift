@@ -115,7 +115,7 @@ public enum HTMLReport {
 
     static func evaluationTable(_ eval: CanonicalValue) -> String {
         // The models and tasks in the order they were evaluated (the manifest's).
-        let results = EvaluateExecutor.results(eval)
+        let results = EvaluateStep.results(eval)
         guard !results.isEmpty else { return "" }
         let teacher = results.first { $0.0 == "teacher" }?.1
         let compare = { (name: String) in name != "teacher" && teacher != nil }

@@ -130,7 +130,7 @@ public final class Runner {
                 entry["seconds"] = .double((dt * 1000).rounded() / 1000)
                 // A training step measures its own rate (a resumed step trained only part of its tokens now).
                 if let rate = out.meta["tokens_per_second"]?.doubleValue, rate > 0 { entry["tokens_per_s"] = .double(rate.rounded()) }
-                else if let tokens = node.settings["tokens"]?.intValue, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
+                else if let tokens = node.step?.decoded.training?.tokens, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
                 finish(.ran, dt)
             } catch let corrupt as CorruptArtifact where attempt < Self.corruptionRetries {
                 // An input (or the resume checkpoint) was damaged under matching checksums: drop it and

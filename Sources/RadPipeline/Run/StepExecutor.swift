@@ -10,9 +10,8 @@ public struct StepOutput {
     }
 }
 
-/// Runs one kind of node. The engine's kinds (`align_hidden_states`, `distill_logits`, `finetune`,
-/// `export_hf`, `evaluate`, and the implicit `tokenize`, `init_student`) are implemented by the protocol
-/// layer and registered in an `ExecutorRegistry`; tests register their own kinds.
+/// Runs one kind of node. Every `NodeKind` is one (a `StepKind` runs on its decoded settings); the
+/// runner finds them by kind in an `ExecutorRegistry`.
 public protocol StepExecutor {
     func execute(_ context: StepContext) throws -> StepOutput
     /// Called after the node's artifact exists (computed now or found in the cache), for effects outside
@@ -35,16 +34,19 @@ public struct StepFailure: Error, CustomStringConvertible {
 public struct ExecutorRegistry {
     private var executors: [String: any StepExecutor] = [:]
     public init() {}
+    /// One executor of each kind (`K.init()`).
+    public init(_ kinds: [any NodeKind.Type]) { for k in kinds { register(k.init()) } }
+    /// `executor` runs the nodes of its kind.
+    public mutating func register(_ executor: any NodeKind) { executors[type(of: executor).name] = executor }
+    /// `executor` runs the nodes of kind `kind` (a stand-in, e.g. a test's).
     public mutating func register(_ kind: String, _ executor: any StepExecutor) { executors[kind] = executor }
     public func executor(for kind: String) -> (any StepExecutor)? { executors[kind] }
     public var kinds: [String] { executors.keys.sorted() }
 
-    /// The executors of the engine's own kinds: the RADLADS protocol steps (`ProtocolSteps`).
-    public static var engine: ExecutorRegistry = {
-        var registry = ExecutorRegistry()
-        ProtocolSteps.register(into: &registry)
-        return registry
-    }()
+    /// The executors of the engine's own kinds (`StepKinds.engine`).
+    public static let engine = ExecutorRegistry(StepKinds.engine)
+    /// The executors of every kind in `StepKindCatalog.shared`: the engine's and those registered since.
+    public static var registered: ExecutorRegistry { ExecutorRegistry(StepKindCatalog.shared.nodeKinds) }
 }
 
 /// Everything a step sees while it runs.

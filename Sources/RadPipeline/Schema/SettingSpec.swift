@@ -46,18 +46,3 @@ public struct SettingSpec: Sendable {
         self.affectsOutput = !cosmetic; self.summary = summary
     }
 }
-
-/// The shared record of a learning-rate schedule (spec §1.6).
-public enum LearningRateSchedule {
-    public static let schedules = ["quarter_cosine", "linear", "exp", "constant"]
-    public static func fields(warmup: Int64) -> [SettingSpec] {
-        [
-            SettingSpec("schedule", .choice(schedules), default: .string("constant"), "shape of the decay from init to final"),
-            SettingSpec("init", .number(min: 0, max: 1), required: true, "learning rate after warm-up"),
-            SettingSpec("final", .number(min: 0, max: 1), "learning rate at the end (default: init)"),
-            SettingSpec("warmup_steps", .int(min: 0, max: 1 << 40), default: .int(warmup), "linear warm-up from 1% over this many optimizer steps"),
-            SettingSpec("wait", .number(min: 0, max: 1), default: .double(0), "fraction of training before the decay starts (lr_wait)"),
-            SettingSpec("endpoint", .number(min: 0, max: 1), default: .double(1), "fraction of training where the decay ends (lr_endpoint)"),
-        ]
-    }
-}

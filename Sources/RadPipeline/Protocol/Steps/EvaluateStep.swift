@@ -3,18 +3,65 @@ import RadModelZoo
 
 /// `evaluate`: zero-shot benchmarks and held-out perplexity of the teacher and/or converted students,
 /// and the teacher-vs-student table with the paper's relative scores.
-struct EvaluateExecutor: StepExecutor {
-    func execute(_ context: StepContext) throws -> StepOutput {
-        let models = context.node.step?.models ?? []
-        let tasks = (context.setting("tasks")?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(EvalTask.init(rawValue:)) }
-        let limitSetting = Int(context.setting("limit")?.intValue ?? 0)
-        let limit = limitSetting > 0 ? limitSetting : nil
-        let seqLen = Int(context.setting("seq_len")?.intValue ?? 512)
-        var heldoutTokens = try context.inputs["data"].map { try TokenStream.load($0) } ?? []
-        if let cap = context.setting("heldout_tokens")?.intValue, cap > 0, heldoutTokens.count > Int(cap) {
-            heldoutTokens = Array(heldoutTokens.prefix(Int(cap)))
+struct EvaluateStep: StepKind {
+    struct Settings: Sendable {
+        /// Steps or `teacher`, in the order evaluated.
+        var models: [String]
+        var tasks: [EvalTask]
+        /// Documents per task (nil: all).
+        var limit: Int?
+        /// The `data:` entry of the perplexity (nil: no perplexity).
+        var heldoutData: String?
+        var seqLen: Int
+        /// Score only the first N held-out tokens (nil: all).
+        var heldoutTokens: Int?
+        var threads: Int
+    }
+
+    static let spec = StepKindSpec(
+        name: "evaluate",
+        summary: "benchmark accuracies and held-out perplexity of models",
+        settings: [
+            SettingSpec("models", .list(.modelRef, allowSingle: false), required: true, "steps (or `teacher`) to evaluate"),
+            SettingSpec("tasks", .list(.choice(EvalTask.allCases.map(\.rawValue)), allowSingle: false), default: .array([]), "benchmarks to run"),
+            SettingSpec("limit", .int(min: 1, max: 1 << 40), default: .int(0), "documents per task (0 = all)"),
+            SettingSpec("heldout_perplexity", .bool, default: .bool(true), "perplexity on the `heldout` data"),
+            SettingSpec("data", .dataRef, default: .string("heldout"), "entry of `data:` for the perplexity"),
+            SettingSpec("seq_len", .int(min: 1, max: 1 << 20), default: .int(512), "window length of the perplexity"),
+            SettingSpec("heldout_tokens", .size(min: 0), default: .int(0), "score only the first N held-out tokens (0 = all)"),
+            SettingSpec("threads", .int(min: 0, max: 4096), default: .int(0), cosmetic: true, "worker threads (0 = all cores)"),
+        ],
+        modelInput: .none, producesModel: false)
+
+    static func decode(_ r: StepRecord) throws -> Settings {
+        let limit = Int(try r.int("limit")), heldoutTokens = Int(try r.int("heldout_tokens"))
+        let tasks: [EvalTask] = try r.strings("tasks").map {
+            guard let t = EvalTask(rawValue: $0) else { throw r.failure("tasks", "'\($0)', not a task,") }
+            return t
         }
-        let benchmarks = EvaluateExecutor.benchmarkDirectory(manifest: context.manifest)
+        return Settings(models: try r.strings("models"), tasks: tasks, limit: limit > 0 ? limit : nil,
+                        heldoutData: try r.bool("heldout_perplexity") ? try r.string("data") : nil,
+                        seqLen: Int(try r.int("seq_len")), heldoutTokens: heldoutTokens > 0 ? heldoutTokens : nil,
+                        threads: Int(try r.int("threads")))
+    }
+
+    /// `models: [teacher]` is a model input of its own, so the teacher is not a need here.
+    static func needs(_ s: Settings) -> StepNeeds {
+        StepNeeds(data: s.heldoutData.map {
+            .init($0, missingDefault: "computes held-out perplexity on data '\($0)', which the manifest does not define "
+                  + "(add data: { \($0): ... } or heldout_perplexity: false)")
+        }, tokenizerFor: s.tasks.isEmpty ? nil : "runs benchmarks")
+    }
+
+    static func scoring(_ s: Settings) -> ScoringWindows? { ScoringWindows(seqLen: Int64(s.seqLen), models: s.models) }
+
+    func run(_ s: Settings, _ context: StepContext) throws -> StepOutput {
+        let models = s.models, tasks = s.tasks, limit = s.limit, seqLen = s.seqLen
+        // Before, `threads` was accepted here and ignored.
+        if s.threads > 0 { Parallel.setThreadCount(s.threads) }
+        var heldoutTokens = try context.inputs["data"].map { try TokenStream.load($0) } ?? []
+        if let cap = s.heldoutTokens, heldoutTokens.count > cap { heldoutTokens = Array(heldoutTokens.prefix(cap)) }
+        let benchmarks = EvaluateStep.benchmarkDirectory(manifest: context.manifest)
         let documents = try tasks.map { try EvalRequestLoader.load(benchmarks.appendingPathComponent($0.fileName).path, limit: limit) }
         // Progress counts requests (one per answer choice) over every model and task of the step.
         let requestsPerModel = documents.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
@@ -50,16 +97,16 @@ struct EvaluateExecutor: StepExecutor {
             context.say("\(context.node.id): \(name) done")
         }
         // The results are the artifact's meta; `materialize` shows them, fresh or cached.
-        return StepOutput(meta: EvaluateExecutor.json(perModel))
+        return StepOutput(meta: EvaluateStep.json(perModel))
     }
 
     /// Prints the comparison table and writes eval.json / eval.txt into the run folder, so that a run
     /// whose evaluation is cached still ends with the table (and `rad report` finds it).
-    func materialize(_ context: StepContext, artifact: Artifact) throws {
+    func materialize(_ s: Settings, _ context: StepContext, artifact: Artifact) throws {
         // The meta as `execute` returned it (the runner adds the node's name and key record).
         var json = artifact.meta
         if case .object(var meta) = json { meta["record"] = nil; meta["node"] = nil; json = .object(meta) }
-        let table = EvaluateExecutor.table(EvaluateExecutor.results(json))
+        let table = EvaluateStep.table(EvaluateStep.results(json))
         try Data(json.prettyJSON.utf8).write(to: context.runDirectory.appendingPathComponent("eval.json"))
         try Data((table + "\n").utf8).write(to: context.runDirectory.appendingPathComponent("eval.txt"))
         print(table)

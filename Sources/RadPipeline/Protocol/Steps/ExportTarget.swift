@@ -51,9 +51,10 @@ public enum ExportTarget {
     /// The validator's view: one diagnostic at each export step's `to:` that `problem` refuses.
     static func diagnostics(_ manifest: Manifest, root: YamlNode, workspace: Workspace) -> [Diagnostic] {
         manifest.steps.compactMap { step in
-            guard step.kind == "export_hf", let to = step.settings["to"]?.stringValue,
-                  let problem = problem(path: to, runName: manifest.name, workspace: workspace) else { return nil }
-            let at = root["steps"]?[step.name]?["to"]?.location ?? step.location
+            guard let folder = step.decoded.writesFolder,
+                  let problem = problem(path: folder.path, runName: manifest.name, workspace: workspace) else { return nil }
+            let to = folder.path
+            let at = root["steps"]?[step.name]?[folder.setting]?.location ?? step.location
             return Diagnostic("step '\(step.name)' cannot export to '\(to)': \(problem)", at: at, category: .io)
         }
     }

@@ -1,19 +1,131 @@
 import Foundation
 import RadModelZoo
 
-/// `align_hidden_states`, `distill_logits`, `finetune`: one RADLADS training stage over the cached
-/// student, resumable from the cache's checkpoint of the same step.
-struct TrainingExecutor: StepExecutor {
-    func execute(_ context: StepContext) throws -> StepOutput {
+/// What the three training kinds (`align_hidden_states`, `distill_logits`, `finetune`) share: the
+/// settings every training step has, their decoding into `TrainingSettings`, the graph's and the
+/// planner's view, and the executor (one RADLADS stage over the cached student, resumable from the
+/// cache's checkpoint of the same step). Each kind adds its objective's settings and decodes its objective.
+protocol TrainingKind: StepKind where Settings == TrainingStepSettings {
+    static var summary: String { get }
+    /// The paper's budget and learning rate for this stage (spec §1.8 Table 2), as the settings' defaults.
+    static var budget: TrainingBudget { get }
+    /// The objective's own settings (weights of the losses, what trains).
+    static var objectiveSettings: [SettingSpec] { get }
+    /// Stage 1: only the replacement mixers train, on the teacher's hidden states (the planner's cost model).
+    static var trainsOnlyMixers: Bool { get }
+    /// The objective's part of the settings (`training.objective`, `onlyDecayAndTokenshift`), and
+    /// `problems` for values the engine cannot honour yet.
+    static func objective(_ record: StepRecord, into settings: inout TrainingStepSettings) throws
+}
+
+/// A training kind's defaults for the budget and the learning rate.
+struct TrainingBudget {
+    var tokens: Int64, seqLen: Int64, batch: Int64
+    var lr: CanonicalValue
+}
+
+/// A training step's settings, decoded once.
+public struct TrainingStepSettings: Sendable {
+    /// The `data:` entry trained on.
+    public var data: String
+    public var training: TrainingSettings
+    /// Whether `micro_batch` was written (memory advice; `training.microBatch` is `batch` otherwise).
+    public var microBatchSet: Bool
+    /// Worker threads (0 = all cores).
+    public var threads: Int
+    /// Values the schema allows that the trainer does not implement (reported by the validator).
+    public var problems: [SettingProblem] = []
+}
+
+extension TrainingKind {
+    static var trainsOnlyMixers: Bool { false }
+
+    static var spec: StepKindSpec {
+        StepKindSpec(name: name, summary: summary, settings: commonSettings(budget) + objectiveSettings,
+                     modelInput: .optional, producesModel: true)
+    }
+
+    static var adam: SettingSpec {
+        SettingSpec("adam", .record(name: "adam", [
+            SettingSpec("beta1", .number(min: 0, max: 0.999999), default: .double(0.9), "first-moment decay"),
+            SettingSpec("beta2", .number(min: 0, max: 0.999999999), default: .double(0.95), "second-moment decay"),
+            SettingSpec("eps", .number(min: 0, max: 1), default: .double(1e-8), "denominator epsilon"),
+            SettingSpec("weight_decay", .number(min: 0, max: 1), default: .double(0), "decoupled weight decay (AdamW)"),
+        ]), "AdamW hyper-parameters")
+    }
+
+    /// The settings every training step has. `lr_attention` defaults to `lr` (filled by the validator).
+    static func commonSettings(_ b: TrainingBudget) -> [SettingSpec] {
+        [
+            SettingSpec("after", .stepRef, "step whose model this step continues (default: the initialised student)"),
+            SettingSpec("data", .dataRef, default: .string("train"), "entry of `data:` to train on"),
+            SettingSpec("tokens", .size(min: 1), default: .int(b.tokens), "training budget in tokens"),
+            SettingSpec("seq_len", .int(min: 1, max: 1 << 20), default: .int(b.seqLen), "tokens per training sequence"),
+            SettingSpec("batch", .int(min: 1, max: 1 << 20), default: .int(b.batch), "sequences per optimizer step"),
+            SettingSpec("micro_batch", .int(min: 1, max: 1 << 20),
+                        "sequences per forward/backward pass, a divisor of batch (default: batch); gradients accumulate "
+                        + "over batch / micro_batch passes: less memory, the same update up to float rounding"),
+            SettingSpec("lr", .learningRate, default: b.lr, "learning rate of everything but the replacement mixer (LR_main)"),
+            SettingSpec("lr_attention", .learningRate, "learning rate of the `.self_attn.` group (LR_att; default: lr)"),
+            adam,
+            SettingSpec("grad_clip", .number(min: 0, max: nil), default: .double(1.0), "global gradient-norm clip (0 = off)"),
+            SettingSpec("checkpoint_every", .int(min: 0, max: 1 << 40), default: .int(0), cosmetic: true,
+                        "optimizer steps between resumable checkpoints (0 = only the time-based ones); resume is exact"),
+            SettingSpec("checkpoint_minutes", .number(min: 0, max: nil), default: .double(TrainingSettings.defaultCheckpointMinutes),
+                        cosmetic: true, "minutes of training between resumable checkpoints (0 = none), so that an interrupted "
+                        + "long stage resumes instead of starting over; resume is exact"),
+            SettingSpec("log_every", .int(min: 1, max: 1 << 40), default: .int(10), cosmetic: true, "optimizer steps between metric lines"),
+            SettingSpec("threads", .int(min: 0, max: 4096), default: .int(0), cosmetic: true, "worker threads (0 = all cores); results are bit-identical"),
+            SettingSpec("activation_checkpointing", .bool, default: .bool(false), cosmetic: true,
+                        "keep only each layer's input and recompute the layer in the backward pass: activation memory "
+                        + "of one layer instead of all, for one more forward pass; results are bit-identical"),
+        ]
+    }
+
+    static func decode(_ r: StepRecord) throws -> TrainingStepSettings {
+        let batch = Int(try r.int("batch"))
+        let microBatch = try r.optional("micro_batch", StepRecord.int).map(Int.init)
+        var t = TrainingSettings(objective: .alignHiddenStates, tokens: Int(try r.int("tokens")), seqLen: Int(try r.int("seq_len")),
+                                 batch: batch, microBatch: microBatch,
+                                 lrMain: try LearningRateSchedule(try r.record("lr")),
+                                 lrAttention: try LearningRateSchedule(try r.record("lr_attention")))
+        let adam = try r.record("adam")
+        t.beta1 = try adam.double("beta1"); t.beta2 = try adam.double("beta2")
+        t.eps = try adam.double("eps"); t.weightDecay = try adam.double("weight_decay")
+        t.gradClip = Float(try r.double("grad_clip"))
+        t.checkpointEvery = Int(try r.int("checkpoint_every"))
+        t.checkpointSeconds = 60 * (try r.double("checkpoint_minutes"))
+        t.activationCheckpointing = try r.bool("activation_checkpointing")
+        var s = TrainingStepSettings(data: try r.string("data"), training: t, microBatchSet: microBatch != nil,
+                                     threads: Int(try r.int("threads")))
+        try objective(r, into: &s)
+        return s
+    }
+
+    static func problems(_ s: TrainingStepSettings) -> [SettingProblem] { s.problems }
+
+    static func needs(_ s: TrainingStepSettings) -> StepNeeds {
+        StepNeeds(teacher: s.training.objective.needsTeacher, data: .init(s.data))
+    }
+
+    static func training(_ s: TrainingStepSettings) -> TrainingLoop? {
+        let t = s.training
+        return TrainingLoop(tokens: Int64(t.tokens), seqLen: Int64(t.seqLen), batch: Int64(t.batch),
+                            microBatch: s.microBatchSet ? Int64(t.microBatch) : nil,
+                            activationCheckpointing: t.activationCheckpointing, usesTeacher: t.objective.needsTeacher,
+                            trainsOnlyMixers: trainsOnlyMixers)
+    }
+
+    func run(_ s: TrainingStepSettings, _ context: StepContext) throws -> StepOutput {
+        let settings = s.training
         let student = try ModelArtifact.load(try context.input("model"))
         let stream = try TokenStream.load(try context.input("data"))
-        let settings = try Self.settings(context)
         let teacher = settings.objective.needsTeacher ? try context.teacherModel() : nil
-        if let t = context.setting("threads")?.intValue, t > 0 { Parallel.setThreadCount(Int(t)) }
+        if s.threads > 0 { Parallel.setThreadCount(s.threads) }
         let trainer = try StageTrainer(student: student, teacher: teacher, settings: settings, stream: stream)
         var resume: TrainingCheckpoint? = nil
         if let saved = try context.resumeCheckpoint() {
-            resume = try Self.checkpoint(from: saved)
+            resume = try TrainingCheckpoints.checkpoint(from: saved)
             context.say("\(context.node.id): resuming at optimizer step \(resume!.step) of \(settings.totalSteps)")
         }
         let started = Date()
@@ -38,7 +150,10 @@ struct TrainingExecutor: StepExecutor {
             "seconds": .double(seconds),
             "tokens_per_second": .double(seconds > 0 ? Double(trainedTokens) / seconds : 0)]))
     }
+}
 
+/// A training stage's checkpoint in the cache: parameters under `param/`, optimizer moments under `optim/`.
+enum TrainingCheckpoints {
     static func checkpoint(from a: Artifact) throws -> TrainingCheckpoint {
         let tensors = try a.tensors()
         var params: [String: Tensor] = [:], optim: [String: Tensor] = [:]
@@ -49,49 +164,5 @@ struct TrainingExecutor: StepExecutor {
         guard let step = a.meta["step"]?.intValue else { throw StepFailure("checkpoint \(a.key.prefix(12)) has no step") }
         let losses = a.meta["losses"]?.arrayValue?.compactMap(\.doubleValue) ?? []
         return TrainingCheckpoint(step: Int(step), parameters: params, optimizer: optim, lossHistory: losses)
-    }
-
-    static func schedule(_ v: CanonicalValue?) -> ScheduleSettings? {
-        guard let v, let initLR = v["init"]?.doubleValue else { return nil }
-        let kind: LRSchedule.Kind
-        switch v["schedule"]?.stringValue ?? "constant" {
-        case "quarter_cosine", "cos", "cosine": kind = .cos
-        case "linear": kind = .linear
-        case "exp": kind = .exp
-        default: kind = .constant
-        }
-        return ScheduleSettings(kind: kind, initLR: initLR, finalLR: v["final"]?.doubleValue,
-                                warmupSteps: Int(v["warmup_steps"]?.intValue ?? 50),
-                                wait: v["wait"]?.doubleValue ?? 0, endpoint: v["endpoint"]?.doubleValue ?? 1)
-    }
-
-    static func settings(_ context: StepContext) throws -> TrainingSettings {
-        let s = context.settings
-        let objective: StageObjective
-        switch context.node.kind {
-        case "align_hidden_states": objective = .alignHiddenStates
-        case "distill_logits":
-            objective = .logits(klWeight: s["kl_weight"]?.doubleValue ?? 1, ceWeight: s["ce_weight"]?.doubleValue ?? 0)
-        default:
-            objective = .logits(klWeight: s["kl_weight"]?.doubleValue ?? 0, ceWeight: s["ce_weight"]?.doubleValue ?? 1)
-        }
-        guard let lr = schedule(s["lr"]) else { throw StepFailure("step '\(context.node.id)' has no learning rate") }
-        let batch = Int(s["batch"]?.intValue ?? 1)
-        var t = TrainingSettings(objective: objective, tokens: Int(s["tokens"]?.intValue ?? 0),
-                                 seqLen: Int(s["seq_len"]?.intValue ?? 512), batch: batch,
-                                 microBatch: Int(s["micro_batch"]?.intValue ?? Int64(batch)),
-                                 lrMain: lr, lrAttention: schedule(s["lr_attention"]))
-        if let adam = s["adam"] {
-            t.beta1 = adam["beta1"]?.doubleValue ?? t.beta1
-            t.beta2 = adam["beta2"]?.doubleValue ?? t.beta2
-            t.eps = adam["eps"]?.doubleValue ?? t.eps
-            t.weightDecay = adam["weight_decay"]?.doubleValue ?? t.weightDecay
-        }
-        t.gradClip = Float(s["grad_clip"]?.doubleValue ?? 1)
-        t.checkpointEvery = Int(s["checkpoint_every"]?.intValue ?? 0)
-        t.checkpointSeconds = 60 * (s["checkpoint_minutes"]?.doubleValue ?? TrainingSettings.defaultCheckpointMinutes)
-        t.onlyDecayAndTokenshift = s["trainable"]?.stringValue == "decay_tokenshift"
-        t.activationCheckpointing = s["activation_checkpointing"]?.boolValue ?? false
-        return t
     }
 }

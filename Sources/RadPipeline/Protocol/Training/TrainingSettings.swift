@@ -15,27 +15,6 @@ public enum StageObjective: Equatable, Sendable {
     }
 }
 
-/// A learning-rate schedule as a manifest states it; turned into `LRSchedule` once the step size is known.
-public struct ScheduleSettings: Equatable, Sendable {
-    public var kind: LRSchedule.Kind
-    public var initLR: Double
-    public var finalLR: Double
-    public var warmupSteps: Int
-    public var wait: Double
-    public var endpoint: Double
-
-    public init(kind: LRSchedule.Kind = .constant, initLR: Double, finalLR: Double? = nil, warmupSteps: Int = 50,
-                wait: Double = 0, endpoint: Double = 1) {
-        self.kind = kind; self.initLR = initLR; self.finalLR = finalLR ?? initLR
-        self.warmupSteps = warmupSteps; self.wait = wait; self.endpoint = endpoint
-    }
-
-    func schedule(totalTokens: Int, tokensPerStep: Int) -> LRSchedule {
-        LRSchedule(kind: kind, initLR: initLR, finalLR: finalLR, warmupSteps: warmupSteps,
-                   totalTokens: totalTokens, tokensPerStep: tokensPerStep, wait: wait, endpoint: endpoint)
-    }
-}
-
 /// Hyper-parameters of one training stage.
 public struct TrainingSettings: Equatable, Sendable {
     public var objective: StageObjective
@@ -46,9 +25,9 @@ public struct TrainingSettings: Equatable, Sendable {
     /// Sequences per forward/backward pass (gradients accumulate over batch / microBatch passes).
     public var microBatch: Int
     /// LR of everything but the sequence mixers.
-    public var lrMain: ScheduleSettings
+    public var lrMain: LearningRateSchedule
     /// LR of the sequence mixers (the `.self_attn.` group).
-    public var lrAttention: ScheduleSettings
+    public var lrAttention: LearningRateSchedule
     public var beta1 = 0.9, beta2 = 0.95, eps = 1e-8, weightDecay = 0.0
     public var gradClip: Float = 1.0
     /// Optimizer steps between checkpoints (0: only the time-based ones).
@@ -70,12 +49,18 @@ public struct TrainingSettings: Equatable, Sendable {
         "time_maa_w", "time_maa_w1", "time_maa_w2", "time_decay", "time_decay_w1", "time_decay_w2", "w0", "w1", "w2"]
 
     public init(objective: StageObjective, tokens: Int, seqLen: Int, batch: Int, microBatch: Int? = nil,
-                lrMain: ScheduleSettings, lrAttention: ScheduleSettings? = nil) {
+                lrMain: LearningRateSchedule, lrAttention: LearningRateSchedule? = nil) {
         self.objective = objective; self.tokens = tokens; self.seqLen = seqLen; self.batch = batch
         self.microBatch = microBatch ?? batch
         self.lrMain = lrMain; self.lrAttention = lrAttention ?? lrMain
     }
 
     public var tokensPerStep: Int { batch * seqLen }
-    public var totalSteps: Int { max(1, (tokens + tokensPerStep - 1) / tokensPerStep) }
+    public var totalSteps: Int { Self.optimizerSteps(tokens: tokens, tokensPerStep: tokensPerStep) }
+
+    /// The optimizer steps of a stage: enough to train on `tokens` (the last step may pass it), at least
+    /// one. Training, the planner and the memory/plan tables all count with this.
+    public static func optimizerSteps(tokens: Int, tokensPerStep: Int) -> Int {
+        max(1, (tokens + tokensPerStep - 1) / tokensPerStep)
+    }
 }

@@ -23,7 +23,38 @@ enum TokenStream {
 /// `tokenize`: reads a `data:` entry, tokenises and packs it (EOS between documents). With
 /// `heldout_fraction` f, every round(1/f)-th document forms the held-out part and `part` chooses which
 /// side this entry reads; binidx streams (no document boundaries kept) split at the end instead.
-struct TokenizeExecutor: StepExecutor {
+struct TokenizeStep: NodeKind {
+    static let name = "tokenize"
+
+    /// The node of data entry `source`: its settings (the entry's record, its kind and paths) enter the
+    /// key, and text needs the tokenizer as an input.
+    static func node(_ source: Manifest.DataSource, tokenizer: () -> String) -> StepGraph.Node {
+        var settings = source.settings
+        settings["kind"] = .string(source.kind.rawValue)
+        settings[source.kind.rawValue] = .array(source.paths.map { .string($0) })
+        return StepGraph.Node(id: "data.\(source.name)", kind: name, inputs: source.needsTokenizer ? [("tokenizer", tokenizer())] : [],
+                              settings: settings, isSource: false)
+    }
+
+    /// Globs become the names and fingerprints of the files they match; a binidx prefix, its two files' fingerprints.
+    static func keySettings(_ settings: [String: CanonicalValue], fingerprinter: Fingerprinter) -> [String: CanonicalValue] {
+        var s = settings
+        for k in ["files", "jsonl"] {
+            guard let globs = s[k]?.arrayValue?.compactMap(\.stringValue) else { continue }
+            s[k] = .array(globs.flatMap { g -> [CanonicalValue] in
+                let files = Fingerprinter.expand(glob: g)
+                if files.isEmpty { return [.object(["glob": .string(URL(fileURLWithPath: g).lastPathComponent), "matched": .int(0)])] }
+                return files.map { .object(["name": .string(URL(fileURLWithPath: $0).lastPathComponent),
+                                            "content": .string(fingerprinter.fingerprint(path: $0))]) }
+            })
+        }
+        if let prefix = s["binidx"]?.arrayValue?.first?.stringValue {
+            s["binidx"] = .object(["bin": .string(fingerprinter.fingerprint(path: prefix + ".bin")),
+                                   "idx": .string(fingerprinter.fingerprint(path: prefix + ".idx"))])
+        }
+        return s
+    }
+
     func execute(_ context: StepContext) throws -> StepOutput {
         let name = String(context.node.id.dropFirst("data.".count))
         guard let source = context.manifest.dataSource(named: name) else { throw StepFailure("no data entry '\(name)'") }
@@ -57,33 +88,5 @@ struct TokenizeExecutor: StepExecutor {
         let meta = CanonicalValue.object(["tokens": .int(Int64(stream.count)), "documents": .int(Int64(documents)),
                                           "seconds": .double(Date().timeIntervalSince(started))])
         return StepOutput(tensors: ["tokens": TokenStream.tensor(stream[...])], meta: meta)
-    }
-}
-
-/// `init_student`: the RADLADS weight transfer (spec §1.1), or an existing student folder.
-struct InitStudentExecutor: StepExecutor {
-    func execute(_ context: StepContext) throws -> StepOutput {
-        guard let s = context.manifest.student else { throw StepFailure("the manifest has no student") }
-        if let checkpoint = s.checkpoint {
-            let model = try ModelLoader.load(checkpoint, loadTokenizer: false).model
-            return try ModelArtifact.output(model, workDirectory: context.workDirectory,
-                                            meta: .object(["source": .string(checkpoint)]))
-        }
-        var options: [String: OptionValue] = [:]
-        var softmaxLayers = 0
-        for (k, v) in s.options {
-            if k == "softmax_layers" { softmaxLayers = Int(v.intValue ?? 0); continue }
-            switch v {
-            case .bool(let b): options[k] = .bool(b)
-            case .string(let str): options[k] = .string(str)
-            default: if let i = v.intValue { options[k] = .int(Int(i)) }
-            }
-        }
-        let architecture = try StudentArchitectures.make(s.architecture, options: options)
-        let teacher = try context.teacherModel()
-        let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
-            architecture: architecture, softmaxLayers: softmaxLayers), seed: UInt64(bitPattern: context.seed))
-        return try ModelArtifact.output(student, workDirectory: context.workDirectory, meta: .object([
-            "architecture": .string(s.architecture), "parameters": .int(Int64(student.parameterCount))]))
     }
 }

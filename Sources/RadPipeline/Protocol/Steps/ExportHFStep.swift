@@ -4,34 +4,60 @@ import RadModelZoo
 
 /// `export_hf`: the student as an HF folder (spec §4) with a model card (resolved manifest, cache keys,
 /// token counts, evaluation results when the run has them).
-struct ExportExecutor: StepExecutor {
+struct ExportHFStep: StepKind {
     static let files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "README.md"]
 
+    /// The storage types `HFExporter` writes. (`f16` was accepted before and written as f32.)
+    enum DType: String, CaseIterable { case bf16, f32 }
+
+    struct Settings: Sendable {
+        /// The output folder (cosmetic: only where `materialize` copies the artifact).
+        var to: String
+        var retieEmbeddings: Bool
+        var dtype: DType
+    }
+
+    static let spec = StepKindSpec(
+        name: "export_hf",
+        summary: "write a Hugging Face folder (config.json, safetensors, tokenizer, model card)",
+        settings: [
+            SettingSpec("after", .stepRef, required: true, "step whose model is exported"),
+            SettingSpec("to", .path, required: true, cosmetic: true, "output folder (a copy of the cached artifact)"),
+            SettingSpec("retie_embeddings", .bool, default: .bool(false), "tie lm_head to the embeddings again if they are still equal"),
+            SettingSpec("dtype", .choice(DType.allCases.map(\.rawValue)), default: .string(DType.bf16.rawValue), "storage type of the weights"),
+        ],
+        modelInput: .required, producesModel: false)
+
+    static func decode(_ r: StepRecord) throws -> Settings {
+        Settings(to: try r.string("to"), retieEmbeddings: try r.bool("retie_embeddings"), dtype: try r.choice("dtype"))
+    }
+
+    static func writesFolder(_ s: Settings) -> FolderOutput? { FolderOutput(setting: "to", path: s.to) }
+
     /// Builds the folder inside the artifact; `to:` (cosmetic) is only where `materialize` copies it.
-    func execute(_ context: StepContext) throws -> StepOutput {
+    func run(_ s: Settings, _ context: StepContext) throws -> StepOutput {
         let artifact = try context.input("model")
         let model = try ModelArtifact.load(artifact)
         let tokenizer = try? context.tokenizerModel()
         let card = ModelCard.markdown(manifest: context.manifest, step: context.node.id, model: model, modelKey: artifact.key,
                                       runDirectory: context.runDirectory)
-        let dtype = context.setting("dtype")?.stringValue ?? "f32"
         let folder = context.workDirectory.appendingPathComponent("export")
         try HFExporter.export(model, tokenizer: tokenizer, to: folder.path,
-                              options: .init(bf16: dtype == "bf16", retieEmbeddings: context.setting("retie_embeddings")?.boolValue ?? false),
+                              options: .init(bf16: s.dtype == .bf16, retieEmbeddings: s.retieEmbeddings),
                               extraFiles: ["README.md": Data(card.utf8)])
         var files: [String: URL] = [:]
         for name in Self.files where FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
             files[name] = folder.appendingPathComponent(name)
         }
-        return StepOutput(files: files, meta: .object(["model": .string(artifact.key), "dtype": .string(dtype)]))
+        return StepOutput(files: files, meta: .object(["model": .string(artifact.key), "dtype": .string(s.dtype.rawValue)]))
     }
 
     /// Copies the cached folder to `to:`, only where `ExportTarget` allows it: built beside the target as
     /// `TO.partial-PID` (the marker file first, so that a folder left by a kill is recognisably rad's), then
     /// swapped in with one atomic rename; the previous export is removed only after the swap. Exports of
     /// the same folder by processes sharing the cache take turns (a lock in the cache).
-    func materialize(_ context: StepContext, artifact: Artifact) throws {
-        guard let to = context.setting("to")?.stringValue else { throw StepFailure("export_hf needs `to`") }
+    func materialize(_ s: Settings, _ context: StepContext, artifact: Artifact) throws {
+        let to = s.to
         let target = ExportTarget.canonical(to)
         let workspace = ExportTarget.Workspace(cacheRoot: context.store.root, runsRoot: context.runDirectory.deletingLastPathComponent())
         try context.store.withLock(named: "export-" + String(SHA256.hash(data: Data(target.utf8)).hex.prefix(24))) {
