@@ -21,7 +21,7 @@ import RadPipeline
 
     static func settings(_ objective: StageObjective, steps: Int, lr: Double) -> TrainingSettings {
         var s = TrainingSettings(objective: objective, tokens: steps * 4 * 16, seqLen: 16, batch: 4, microBatch: 2,
-                                 lrMain: ScheduleSettings(kind: .constant, initLR: lr, warmupSteps: 0))
+                                 lrMain: LearningRateSchedule.constant(lr, warmupSteps: 0))
         s.checkpointEvery = 3
         return s
     }
@@ -60,7 +60,7 @@ import RadPipeline
     /// the end): with a 1 µs interval and no step-based ones, every step but the last leaves one.
     @Test func checkpointsAreTimeBasedByDefault() throws {
         #expect(TrainingSettings(objective: .alignHiddenStates, tokens: 64, seqLen: 16, batch: 4, microBatch: 4,
-                                 lrMain: ScheduleSettings(kind: .constant, initLR: 1e-3, warmupSteps: 0)).checkpointSeconds == 600)
+                                 lrMain: LearningRateSchedule.constant(1e-3, warmupSteps: 0)).checkpointSeconds == 600)
         let (teacher, student, stream) = try Self.setup()
         var s = Self.settings(.alignHiddenStates, steps: 4, lr: 1e-3)
         s.checkpointEvery = 0

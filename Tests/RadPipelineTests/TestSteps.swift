@@ -5,27 +5,8 @@ import RadPipeline
 /// that the runner, cache and planner run end to end in milliseconds.
 enum TestSteps {
     static let registered: Void = {
-        StepKindCatalog.shared.register(StepKindSpec(
-            name: "test_source", summary: "a tensor of `size` values equal to `value`",
-            settings: [
-                SettingSpec("value", .number(min: nil, max: nil), default: .double(1), "fill value"),
-                SettingSpec("size", .int(min: 1, max: 1000), default: .int(4), "length"),
-                SettingSpec("tokens", .size(min: 1), default: .int(1000), "pretend training budget"),
-                SettingSpec("seq_len", .int(min: 1, max: 100), default: .int(10), "pretend sequence length"),
-                SettingSpec("batch", .int(min: 1, max: 100), default: .int(2), "pretend batch"),
-                SettingSpec("log_every", .int(min: 1, max: 100), default: .int(1), cosmetic: true, "cosmetic"),
-            ],
-            modelInput: .none, producesModel: true, usesData: false, isTraining: true))
-        StepKindCatalog.shared.register(StepKindSpec(
-            name: "test_add", summary: "adds `addend` to its input model",
-            settings: [
-                SettingSpec("after", .stepRef, required: true, "input"),
-                SettingSpec("addend", .number(min: nil, max: nil), default: .double(1), "what to add"),
-                SettingSpec("fail_at", .int(min: -1, max: 100), default: .int(-1), cosmetic: true,
-                            "fail (once per process) after this many chunks, leaving a checkpoint"),
-                SettingSpec("log_every", .int(min: 1, max: 100), default: .int(1), cosmetic: true, "cosmetic"),
-            ],
-            modelInput: .required, producesModel: true, usesData: false, isTraining: false))
+        StepKindCatalog.shared.register(Source.self)
+        StepKindCatalog.shared.register(Add.self)
     }()
 
     /// Counts executions per step name.
@@ -39,26 +20,58 @@ enum TestSteps {
         var executed: Set<String> { ran.filter { !$0.hasPrefix("materialize:") } }
     }
 
-    struct Source: StepExecutor {
-        let counter: Counter
-        func execute(_ c: StepContext) throws -> StepOutput {
+    /// `test_source`: a tensor of `size` values equal to `value`, with a pretend training budget.
+    struct Source: StepKind {
+        struct Settings: Sendable { var value: Float; var size: Int; var tokens: Int64; var seqLen: Int64; var batch: Int64 }
+        static let spec = StepKindSpec(
+            name: "test_source", summary: "a tensor of `size` values equal to `value`",
+            settings: [
+                SettingSpec("value", .number(min: nil, max: nil), default: .double(1), "fill value"),
+                SettingSpec("size", .int(min: 1, max: 1000), default: .int(4), "length"),
+                SettingSpec("tokens", .size(min: 1), default: .int(1000), "pretend training budget"),
+                SettingSpec("seq_len", .int(min: 1, max: 100), default: .int(10), "pretend sequence length"),
+                SettingSpec("batch", .int(min: 1, max: 100), default: .int(2), "pretend batch"),
+                SettingSpec("log_every", .int(min: 1, max: 100), default: .int(1), cosmetic: true, "cosmetic"),
+            ],
+            modelInput: .none, producesModel: true)
+        static func decode(_ r: StepRecord) throws -> Settings {
+            Settings(value: Float(try r.double("value")), size: Int(try r.int("size")), tokens: try r.int("tokens"),
+                     seqLen: try r.int("seq_len"), batch: try r.int("batch"))
+        }
+        static func training(_ s: Settings) -> TrainingLoop? { TrainingLoop(tokens: s.tokens, seqLen: s.seqLen, batch: s.batch) }
+
+        var counter = Counter()
+        func run(_ s: Settings, _ c: StepContext) throws -> StepOutput {
             counter.bump(c.node.id)
-            let v = Float(c.settings["value"]!.doubleValue!), n = Int(c.settings["size"]!.intValue!)
-            let total = c.settings["tokens"]!.intValue!
-            c.report(tokens: total / 2, of: total, loss: 1.0)
-            c.report(tokens: total, of: total, loss: 0.5)
-            return StepOutput(tensors: ["w": Tensor(shape: [n]) { _ in v }], meta: .object(["final_loss": .double(0.5)]))
+            c.report(tokens: s.tokens / 2, of: s.tokens, loss: 1.0)
+            c.report(tokens: s.tokens, of: s.tokens, loss: 0.5)
+            return StepOutput(tensors: ["w": Tensor(shape: [s.size]) { _ in s.value }], meta: .object(["final_loss": .double(0.5)]))
         }
     }
 
-    /// Adds in 4 chunks, checkpointing after each; can fail once mid-way to test resume.
-    struct Add: StepExecutor {
-        let counter: Counter
+    /// `test_add`: adds in 4 chunks, checkpointing after each; can fail once mid-way to test resume.
+    struct Add: StepKind {
+        struct Settings: Sendable { var addend: Float; var failAt: Int }
+        static let spec = StepKindSpec(
+            name: "test_add", summary: "adds `addend` to its input model",
+            settings: [
+                SettingSpec("after", .stepRef, required: true, "input"),
+                SettingSpec("addend", .number(min: nil, max: nil), default: .double(1), "what to add"),
+                SettingSpec("fail_at", .int(min: -1, max: 100), default: .int(-1), cosmetic: true,
+                            "fail (once per process) after this many chunks, leaving a checkpoint"),
+                SettingSpec("log_every", .int(min: 1, max: 100), default: .int(1), cosmetic: true, "cosmetic"),
+            ],
+            modelInput: .required, producesModel: true)
+        static func decode(_ r: StepRecord) throws -> Settings {
+            Settings(addend: Float(try r.double("addend")), failAt: Int(try r.int("fail_at")))
+        }
+
+        var counter = Counter()
         let failed = Counter()
-        func execute(_ c: StepContext) throws -> StepOutput {
+        func run(_ s: Settings, _ c: StepContext) throws -> StepOutput {
             counter.bump(c.node.id)
             let w = try c.inputs["model"]!.tensors()["w"]!.copy()
-            let addend = Float(c.settings["addend"]!.doubleValue!) / 4
+            let addend = s.addend / 4
             var start = 0
             if let cp = try c.resumeCheckpoint() {
                 start = Int(cp.meta["chunks"]!.intValue!)
@@ -69,7 +82,7 @@ enum TestSteps {
                 for i in 0..<w.count { w.data[i] += addend }
                 try c.saveCheckpoint(tensors: ["w": w], meta: .object(["chunks": .int(Int64(chunk + 1))]))
                 c.report(tokens: Int64(chunk + 1), of: 4, loss: nil)
-                if chunk + 1 == Int(c.settings["fail_at"]!.intValue!), failed.count(c.node.id) == 0 {
+                if chunk + 1 == s.failAt, failed.count(c.node.id) == 0 {
                     failed.bump(c.node.id)
                     throw StepFailure("interrupted on purpose")
                 }
@@ -78,7 +91,7 @@ enum TestSteps {
         }
 
         /// Records that the artifact was materialised (the hook export uses for its cosmetic `to:`).
-        func materialize(_ c: StepContext, artifact: Artifact) throws {
+        func materialize(_ s: Settings, _ c: StepContext, artifact: Artifact) throws {
             counter.bump("materialize:" + c.node.id)
         }
     }
@@ -86,8 +99,8 @@ enum TestSteps {
     static func registry(_ counter: Counter) -> ExecutorRegistry {
         _ = registered
         var r = ExecutorRegistry()
-        r.register("test_source", Source(counter: counter))
-        r.register("test_add", Add(counter: counter))
+        r.register(Source(counter: counter))
+        r.register(Add(counter: counter))
         return r
     }
 }

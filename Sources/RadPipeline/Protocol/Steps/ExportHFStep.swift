@@ -7,8 +7,8 @@ import RadModelZoo
 struct ExportHFStep: StepKind {
     static let files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "README.md"]
 
-    /// The storage types `HFExporter` writes. (`f16` was accepted before and written as f32.)
-    enum DType: String, CaseIterable { case bf16, f32 }
+    /// The storage types the schema names; `HFExporter` writes bf16 and f32.
+    enum DType: String, CaseIterable { case bf16, f16, f32 }
 
     struct Settings: Sendable {
         /// The output folder (cosmetic: only where `materialize` copies the artifact).
@@ -33,6 +33,11 @@ struct ExportHFStep: StepKind {
     }
 
     static func writesFolder(_ s: Settings) -> FolderOutput? { FolderOutput(setting: "to", path: s.to) }
+
+    static func problems(_ s: Settings) -> [SettingProblem] {
+        // Before, `f16` was accepted and the weights were written as f32 all the same.
+        s.dtype == .f16 ? [SettingProblem(setting: "dtype", "'f16' is not implemented yet (the exporter writes bf16 or f32); use bf16 or f32")] : []
+    }
 
     /// Builds the folder inside the artifact; `to:` (cosmetic) is only where `materialize` copies it.
     func run(_ s: Settings, _ context: StepContext) throws -> StepOutput {
