@@ -231,9 +231,18 @@ public struct StepRecord: Sendable {
     public func optional<T>(_ key: String, _ read: (StepRecord) -> (String) throws -> T) throws -> T? {
         values[key] == nil ? nil : try read(self)(key)
     }
-    /// A record setting (`adam`).
+    /// A record setting (`lr`).
     public func record(_ key: String) throws -> StepRecord {
         guard let o = try value(key).objectValue else { throw failure(key, "not a record") }
         return StepRecord(step: step, kind: kind + " " + key, values: o)
+    }
+    /// A record setting without a default of its own (`adam`): left out, it is its fields' defaults
+    /// (written, the validator filled them in).
+    public func record(_ key: String, orDefaultsOf spec: SettingSpec) throws -> StepRecord {
+        if values[key] != nil { return try record(key) }
+        guard case .record(_, let fields) = spec.type else { throw failure(key, "not a record setting") }
+        var defaults: [String: CanonicalValue] = [:]
+        for f in fields { if let d = f.defaultValue { defaults[f.name] = d } }
+        return StepRecord(step: step, kind: kind + " " + key, values: defaults)
     }
 }

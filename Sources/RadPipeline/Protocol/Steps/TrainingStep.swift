@@ -89,7 +89,7 @@ extension TrainingKind {
                                  batch: batch, microBatch: microBatch,
                                  lrMain: try LearningRateSchedule(try r.record("lr")),
                                  lrAttention: try LearningRateSchedule(try r.record("lr_attention")))
-        let adam = try r.record("adam")
+        let adam = try r.record("adam", orDefaultsOf: Self.adam)
         t.beta1 = try adam.double("beta1"); t.beta2 = try adam.double("beta2")
         t.eps = try adam.double("eps"); t.weightDecay = try adam.double("weight_decay")
         t.gradClip = Float(try r.double("grad_clip"))
