@@ -55,6 +55,12 @@ struct TokenizeStep: NodeKind {
         return s
     }
 
+    /// The validator fills `field` (default `text`) for every JSONL entry.
+    func jsonlField(_ source: Manifest.DataSource) throws -> String {
+        guard let field = source.field else { throw StepFailure("data entry '\(source.name)' has no 'field' after validation (a bug)") }
+        return field
+    }
+
     func execute(_ context: StepContext) throws -> StepOutput {
         let name = String(context.node.id.dropFirst("data.".count))
         guard let source = context.manifest.dataSource(named: name) else { throw StepFailure("no data entry '\(name)'") }
@@ -74,7 +80,7 @@ struct TokenizeStep: NodeKind {
         } else {
             let tokenizer = try context.tokenizerModel()
             let docs = try TokenPacker.documents(source.kind == .files ? [.textFiles(source.paths)]
-                                                 : [.jsonl(source.paths, field: source.field ?? "text")], base: "/")
+                                                 : [.jsonl(source.paths, field: try jsonlField(source))], base: "/")
             let eos = source.eosBetweenDocuments ? tokenizer.eosId : nil
             for (i, doc) in docs.enumerated() where keep(i) {
                 try Interruption.check()   // Ctrl-C: nothing to keep mid-way, stop between documents
