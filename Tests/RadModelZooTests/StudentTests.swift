@@ -62,7 +62,7 @@ import RadModelZoo
             architecture: try StudentArchitectures.make("rad-rwkv6")), seed: 1)
         let layers = teacher.config.numLayers, d = teacher.config.numHeads * teacher.config.headDim
         for l in 0..<layers {
-            let p = (student.layers[l].mixer as! RadRWKV6Mixer).p
+            let p = (student.layers[l].mixer as! RadRWKV6Mixer).table
             let t = teacher.layers[l].mixer as! SoftmaxAttention
             #expect(p["q_proj.weight"].toArray() == t.qProj.toArray())
             #expect(p["k_proj.bias"].toArray() == t.kBias!.toArray())
@@ -87,7 +87,7 @@ import RadModelZoo
         let teacher = try Self.tinyTeacher()
         let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
             architecture: try StudentArchitectures.make("rad-rwkv7")), seed: 1)
-        let p = (student.layers[1].mixer as! RadRWKV7Mixer).p
+        let p = (student.layers[1].mixer as! RadRWKV7Mixer).table
         #expect(p["a0"].toArray().allSatisfy { $0 == 0 } && p["a1"].toArray().allSatisfy { $0 == 0 })
         #expect(p["v0"].toArray().allSatisfy { $0 == 1 } && p["k_k"].toArray().allSatisfy { $0 == 0.85 })
         // Orthogonal LoRA B (rank × D, rank ≤ D): rows orthonormal times 0.1.

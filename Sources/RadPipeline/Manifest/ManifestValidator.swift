@@ -107,7 +107,10 @@ public struct ManifestValidator {
             }
             if !ok { return nil }
         }
-        return Manifest.Student(architecture: arch, options: options, checkpoint: r["checkpoint"]?.stringValue)
+        let student: StudentDescriptor
+        do { student = try StudentDescriptor(architecture: arch, canonicalOptions: options) }
+        catch { c.schemaError("\(error)", node["options"] ?? node); return nil }
+        return Manifest.Student(architecture: arch, options: options, descriptor: student, checkpoint: r["checkpoint"]?.stringValue)
     }
 
     func validateSteps(_ node: YamlNode?, root: YamlNode, _ c: ValueChecker) -> [Manifest.Step] {

@@ -61,10 +61,9 @@ public final class StageTrainer {
                 attention += layer.mixer.parameters
             }
         case .logits where settings.onlyDecayAndTokenshift:
+            let names = student.student?.architecture.decayAndTokenshiftParameters ?? []
             for layer in student.layers {
-                attention += layer.mixer.parameters.filter {
-                    TrainingSettings.decayAndTokenshiftNames.contains(String(($0.name ?? "").split(separator: ".").last ?? ""))
-                }
+                attention += layer.mixer.parameters.filter { names.contains(String(($0.name ?? "").split(separator: ".").last ?? "")) }
             }
             guard !attention.isEmpty else { throw TrainingError("trainable: decay_tokenshift found no decay or token-shift parameters") }
         case .logits:
