@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// A validated manifest: every value typed, every default filled, every reference checked.

@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// Turns a merged YAML tree into a `Manifest`, reporting every problem at once.

@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// Refuses, before anything runs, a manifest whose steps need more memory than there is: each training

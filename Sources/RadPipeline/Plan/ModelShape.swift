@@ -1,3 +1,6 @@
+import RadModelZoo
+import RadOps
+
 /// The sizes the planner needs from a model. `ModelZooShapes` implements `ModelShapeProvider` (reading a
 /// GGUF header or an HF config.json) and `rad plan` installs it; without one the planner prints `?` for costs.
 public struct ModelShape: Sendable, Hashable {

@@ -1,3 +1,6 @@
+import RadBench
+import RadModelZoo
+import RadOps
 import ArgumentParser
 import Foundation
 import RadPipeline

@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// Timings of the two RADLADS recurrences for one layer (medians over `repeats`).

@@ -1,3 +1,4 @@
+import RadBench
 import Testing
 import RadOps
 
