@@ -5,7 +5,10 @@ import RadOps
 /// RAD-GDN recurrence (gated delta rule): kernel vs Double reference vs inference step vs FLA fixture,
 /// gradients; and the FLA-style `l2Normalize` it is fed with.
 @Suite struct RecurrenceGatedDeltaTests {
-    static let shapes = RecurrenceTestShapes.edgeCases
+    /// The shared edge cases plus head sizes that reach the kernel's 32-column blocks (40 = 32 + 8,
+    /// 37 = 32 + a scalar tail).
+    static let shapes = RecurrenceTestShapes.edgeCases + [RecurrenceShape(batch: 1, length: 5, heads: 2, headSize: 40),
+                                                           RecurrenceShape(batch: 2, length: 3, heads: 1, headSize: 37)]
 
     func run(_ x: GatedDeltaInputs, _ s0: Tensor?, chunk: Int = GatedDeltaRecurrence.defaultChunk)
         -> (output: Tensor, finalState: Tensor) {
@@ -43,7 +46,7 @@ import RadOps
     }
 
     /// One-token decoding steps on the state equal one call over the sequence (N = 20: lanes and a tail).
-    @Test(arguments: [16, 20])
+    @Test(arguments: [16, 20, 40])
     func stepMatchesKernel(_ n: Int) {
         let shape = RecurrenceShape(batch: 2, length: 11, heads: 3, headSize: n)
         let x = GatedDeltaInputs(shape, seed: 53)
@@ -77,11 +80,11 @@ import RadOps
     }
 
     /// The checkpointed backward against the reference's direct chain rule for several checkpoint
-    /// intervals (1, one not dividing T, longer than T), with an upstream final-state gradient, at a head
-    /// size with SIMD lanes and a tail.
-    @Test(arguments: [1, 5, 32, 200])
-    func backwardMatchesReference(_ chunk: Int) {
-        let shape = RecurrenceShape(batch: 2, length: 67, heads: 2, headSize: 12)
+    /// intervals (1, one not dividing T, longer than T), with an upstream final-state gradient, at head
+    /// sizes with SIMD lanes and a tail (37: the forward re-run's 32-column blocks too).
+    @Test(arguments: [(1, 12), (5, 12), (32, 12), (200, 12), (5, 37)])
+    func backwardMatchesReference(_ chunk: Int, _ n: Int) {
+        let shape = RecurrenceShape(batch: 2, length: n > 12 ? 19 : 67, heads: 2, headSize: n)
         let x = GatedDeltaInputs(shape, seed: 55)
         var rng = TestRNG(seed: 56)
         let dOut = rng.tensor(x.q.shape), dFinal = rng.tensor(x.s0.shape)
