@@ -5,7 +5,7 @@ import RadModelZoo
 /// Students against the PyTorch transcription of the spec (scripts/fixtures/make_student_fixtures.py),
 /// initialisation per spec §1.1, recurrent state, export round trip.
 @Suite struct StudentTests {
-    static let fixtureCases = ["rwkv6_default", "rwkv6_ablations", "rwkv6_nogate", "rwkv7_balanced", "rwkv7_groupnorm", "qlinatt"]
+    static let fixtureCases = ["rwkv6_default", "rwkv6_ablations", "rwkv6_nogate", "rwkv7_balanced", "rwkv7_groupnorm", "qlinatt", "gdn"]
 
     @Test(arguments: fixtureCases)
     func releasedLayoutMatchesSpecTranscription(_ name: String) throws {
@@ -39,7 +39,7 @@ import RadModelZoo
         try ModelLoader.load(TestPaths.fixture("teachers/qwen2_untied_bias"), loadTokenizer: false).model
     }
 
-    @Test(arguments: ["rad-rwkv6", "rad-rwkv7", "qlinatt"])
+    @Test(arguments: StudentArchitectures.names)
     func exportLoadRoundTripIsBitIdentical(_ arch: String) throws {
         let teacher = try Self.tinyTeacher()
         let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
@@ -81,6 +81,27 @@ import RadModelZoo
         }
         // At initialisation token shift is a no-op and the head is the teacher's.
         #expect(student.lmHead.toArray() == teacher.lmHead.toArray())
+    }
+
+    /// The Gated DeltaNet reference layer's ranges: A in (0, 16), dt = softplus(dt_bias) in [0.001, 0.1],
+    /// one rate per head; the new projections within nn.Linear's U(±1/√C); the norm weight 1.
+    @Test func gdnInitialisationFollowsTheReferenceLayer() throws {
+        let teacher = try Self.tinyTeacher()
+        let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
+            architecture: try StudentArchitectures.make("rad-gdn")), seed: 1)
+        let p = (student.layers[0].mixer as! RadGDNMixer).table
+        let a = p["A_log"].toArray().map { Foundation.exp(Double($0)) }
+        let dt = p["dt_bias"].toArray().map { Foundation.log1p(Foundation.exp(Double($0))) }
+        #expect(a.allSatisfy { $0 > 0 && $0 < 16 } && Set(a).count == teacher.config.numHeads)
+        #expect(dt.allSatisfy { $0 >= 0.001 * 0.999 && $0 <= 0.1 * 1.001 } && zip(dt, dt.dropFirst()).allSatisfy { $0 < $1 })
+        let bound = 1 / Float(teacher.config.hiddenSize).squareRoot()
+        for name in ["a_proj.weight", "b_proj.weight", "g_proj.weight"] {
+            let w = p[name].toArray()
+            #expect(w.allSatisfy { abs($0) <= bound } && w.contains { $0 != 0 })
+        }
+        #expect(p["o_norm.weight"].toArray().allSatisfy { $0 == 1 })
+        let t = teacher.layers[0].mixer as! SoftmaxAttention
+        #expect(p["q_proj.weight"].toArray() == t.qProj.toArray() && p["o_proj.weight"].toArray() == t.oProj.toArray())
     }
 
     @Test func rwkv7InitialisationFollowsTheSpec() throws {

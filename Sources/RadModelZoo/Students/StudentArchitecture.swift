@@ -157,6 +157,7 @@ public enum StudentArchitectures {
         RadRWKV6Architecture.self,
         RadRWKV7Architecture.self,
         QLinAttArchitecture.self,
+        RadGDNArchitecture.self,
     ]
 
     public static var names: [String] { registry.map { $0.name }.sorted() }
