@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "RadOps", targets: ["RadOps"]),
         .library(name: "RadModelZoo", targets: ["RadModelZoo"]),
         .library(name: "RadPipeline", targets: ["RadPipeline"]),
+        .library(name: "RadBench", targets: ["RadBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,8 +46,10 @@ let package = Package(
                 dependencies: ["RadModelZoo", "RadOps", "CYaml", "CZstd", "CPosix",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: commonFlags),
+        // Measurements of the other layers (kernels, recurrences, whole models): what `rad bench` runs.
+        .target(name: "RadBench", dependencies: ["RadPipeline", "RadModelZoo", "RadOps", "CBLAS"], swiftSettings: kernelFlags),
         .executableTarget(name: "rad",
-                          dependencies: ["RadPipeline", "RadModelZoo", "RadOps",
+                          dependencies: ["RadPipeline", "RadModelZoo", "RadOps", "RadBench",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: commonFlags),
 
@@ -55,6 +58,8 @@ let package = Package(
                     swiftSettings: commonFlags),
         .testTarget(name: "RadPipelineTests", dependencies: ["RadPipeline", "RadModelZoo", "RadOps"], exclude: ["Fixtures"],
                     swiftSettings: commonFlags),
-        .testTarget(name: "RadCLITests", dependencies: ["rad", "RadPipeline"], swiftSettings: commonFlags),
+        .testTarget(name: "RadBenchTests", dependencies: ["RadBench", "RadPipeline", "RadModelZoo", "RadOps"],
+                    swiftSettings: commonFlags),
+        .testTarget(name: "RadCLITests", dependencies: ["rad", "RadPipeline", "RadModelZoo", "RadOps"], swiftSettings: commonFlags),
     ]
 )

@@ -12,7 +12,7 @@ import Testing
     }
 
     /// A run folder as `rad run` leaves it: run.json, metrics.jsonl (align run twice: only the second
-    /// attempt is drawn), eval.json in EvaluateExecutor's format.
+    /// attempt is drawn), eval.json in EvaluateStep's format.
     static func makeRunFolder(in dir: URL) throws -> URL {
         let run = dir.appendingPathComponent("runs/tiny-run")
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)

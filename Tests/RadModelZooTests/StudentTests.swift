@@ -5,7 +5,7 @@ import RadModelZoo
 /// Students against the PyTorch transcription of the spec (scripts/fixtures/make_student_fixtures.py),
 /// initialisation per spec §1.1, recurrent state, export round trip.
 @Suite struct StudentTests {
-    static let fixtureCases = ["rwkv6_default", "rwkv6_ablations", "rwkv6_nogate", "rwkv7_balanced", "rwkv7_groupnorm", "qlinatt"]
+    static let fixtureCases = ["rwkv6_default", "rwkv6_ablations", "rwkv6_nogate", "rwkv7_balanced", "rwkv7_groupnorm", "qlinatt", "gdn"]
 
     @Test(arguments: fixtureCases)
     func releasedLayoutMatchesSpecTranscription(_ name: String) throws {
@@ -39,7 +39,7 @@ import RadModelZoo
         try ModelLoader.load(TestPaths.fixture("teachers/qwen2_untied_bias"), loadTokenizer: false).model
     }
 
-    @Test(arguments: ["rad-rwkv6", "rad-rwkv7", "qlinatt"])
+    @Test(arguments: StudentArchitectures.names)
     func exportLoadRoundTripIsBitIdentical(_ arch: String) throws {
         let teacher = try Self.tinyTeacher()
         let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
@@ -62,7 +62,7 @@ import RadModelZoo
             architecture: try StudentArchitectures.make("rad-rwkv6")), seed: 1)
         let layers = teacher.config.numLayers, d = teacher.config.numHeads * teacher.config.headDim
         for l in 0..<layers {
-            let p = (student.layers[l].mixer as! RadRWKV6Mixer).p
+            let p = (student.layers[l].mixer as! RadRWKV6Mixer).table
             let t = teacher.layers[l].mixer as! SoftmaxAttention
             #expect(p["q_proj.weight"].toArray() == t.qProj.toArray())
             #expect(p["k_proj.bias"].toArray() == t.kBias!.toArray())
@@ -83,11 +83,32 @@ import RadModelZoo
         #expect(student.lmHead.toArray() == teacher.lmHead.toArray())
     }
 
+    /// The Gated DeltaNet reference layer's ranges: A in (0, 16), dt = softplus(dt_bias) in [0.001, 0.1],
+    /// one rate per head; the new projections within nn.Linear's U(±1/√C); the norm weight 1.
+    @Test func gdnInitialisationFollowsTheReferenceLayer() throws {
+        let teacher = try Self.tinyTeacher()
+        let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
+            architecture: try StudentArchitectures.make("rad-gdn")), seed: 1)
+        let p = (student.layers[0].mixer as! RadGDNMixer).table
+        let a = p["A_log"].toArray().map { Foundation.exp(Double($0)) }
+        let dt = p["dt_bias"].toArray().map { Foundation.log1p(Foundation.exp(Double($0))) }
+        #expect(a.allSatisfy { $0 > 0 && $0 < 16 } && Set(a).count == teacher.config.numHeads)
+        #expect(dt.allSatisfy { $0 >= 0.001 * 0.999 && $0 <= 0.1 * 1.001 } && zip(dt, dt.dropFirst()).allSatisfy { $0 < $1 })
+        let bound = 1 / Float(teacher.config.hiddenSize).squareRoot()
+        for name in ["a_proj.weight", "b_proj.weight", "g_proj.weight"] {
+            let w = p[name].toArray()
+            #expect(w.allSatisfy { abs($0) <= bound } && w.contains { $0 != 0 })
+        }
+        #expect(p["o_norm.weight"].toArray().allSatisfy { $0 == 1 })
+        let t = teacher.layers[0].mixer as! SoftmaxAttention
+        #expect(p["q_proj.weight"].toArray() == t.qProj.toArray() && p["o_proj.weight"].toArray() == t.oProj.toArray())
+    }
+
     @Test func rwkv7InitialisationFollowsTheSpec() throws {
         let teacher = try Self.tinyTeacher()
         let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
             architecture: try StudentArchitectures.make("rad-rwkv7")), seed: 1)
-        let p = (student.layers[1].mixer as! RadRWKV7Mixer).p
+        let p = (student.layers[1].mixer as! RadRWKV7Mixer).table
         #expect(p["a0"].toArray().allSatisfy { $0 == 0 } && p["a1"].toArray().allSatisfy { $0 == 0 })
         #expect(p["v0"].toArray().allSatisfy { $0 == 1 } && p["k_k"].toArray().allSatisfy { $0 == 0.85 })
         // Orthogonal LoRA B (rank × D, rank ≤ D): rows orthonormal times 0.1.

@@ -103,3 +103,37 @@ enum RecurrenceTestShapes {
         RecurrenceShape(batch: 1, length: 6, heads: 1, headSize: 5),
     ]
 }
+
+/// Inputs of the gated delta rule as RAD-GDN passes them: q, k L2-normalised per head, v free, one log
+/// decay g < 0 and one β ∈ (0, 1) per head and token ([B, T, H]).
+struct GatedDeltaInputs {
+    let shape: RecurrenceShape
+    let q, k, v, g, beta: Tensor
+    let s0: Tensor
+
+    init(_ shape: RecurrenceShape, seed: UInt64, gRange: (Float, Float) = (-3, -0.02)) {
+        self.shape = shape
+        var rng = TestRNG(seed: seed)
+        let dims = [shape.batch, shape.length, shape.heads, shape.headSize]
+        let perHead = [shape.batch, shape.length, shape.heads]
+        q = l2Normalize(rng.tensor(dims))
+        k = l2Normalize(rng.tensor(dims))
+        v = rng.tensor(dims)
+        g = rng.tensor(perHead, gRange.0, gRange.1)
+        beta = rng.tensor(perHead, 0.05, 0.95)
+        s0 = rng.tensor([shape.batch, shape.heads, shape.headSize, shape.headSize], -0.5, 0.5)
+    }
+
+    var all: [Tensor] { [q, k, v, g, beta, s0] }
+    var scale: Float { 1 / Float(shape.headSize).squareRoot() }
+}
+
+/// Tokens `range` of a per-head [B, T, H] tensor (as `tokens` for [B, T, H, N]).
+func headTokens(_ t: Tensor, _ range: Range<Int>) -> Tensor {
+    let (b, len, h) = (t.shape[0], t.shape[1], t.shape[2])
+    let out = Tensor(zeros: [b, range.count, h])
+    for bi in 0..<b {
+        (out.data + bi * range.count * h).update(from: t.data + (bi * len + range.lowerBound) * h, count: range.count * h)
+    }
+    return out
+}

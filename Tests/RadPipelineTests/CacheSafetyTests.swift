@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Crypto
 import Foundation
 import Testing

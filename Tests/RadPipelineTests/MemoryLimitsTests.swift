@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 import Testing
 import RadPipeline
@@ -50,7 +52,7 @@ import RadPipeline
         defer { try? FileManager.default.removeItem(at: teacher) }
         let shapes = ModelZooShapes()
         let t = try #require(try shapes.teacherShape(source: teacher.path, format: "hf"))
-        let st = try #require(shapes.studentShape(architecture: "rad-rwkv6", options: [:], teacher: t))
+        let st = try #require(shapes.studentShape(try StudentDescriptor(architecture: "rad-rwkv6", options: [:]), teacher: t))
         for (checkpointing, low, high) in [(false, 8.0, 12.0), (true, 2.0, 4.5)] {
             let file = try Self.manifest(teacher: teacher, step: """
               ft: { kind: finetune, seq_len: 512, batch: 4, activation_checkpointing: \(checkpointing) }

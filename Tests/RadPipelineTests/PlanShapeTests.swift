@@ -28,7 +28,7 @@ import RadPipeline
                 let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
                     architecture: try StudentArchitectures.make(arch), softmaxLayers: softmaxLayers), seed: 1)
                 let options: [String: CanonicalValue] = softmaxLayers > 0 ? ["softmax_layers": .int(Int64(softmaxLayers))] : [:]
-                let s = try #require(provider.studentShape(architecture: arch, options: options, teacher: shape))
+                let s = try #require(provider.studentShape(try StudentDescriptor(architecture: arch, canonicalOptions: options), teacher: shape))
                 let built = Self.arithmeticParameters(student)
                 if arch == "rad-rwkv7" {
                     // The rad-rwkv7 specs list a few tensors per layer that the built model's `parameters` does
@@ -56,7 +56,7 @@ import RadPipeline
         let plan = Planner(store: store, runsRoot: t.url, shapes: provider).plan(try ManifestLoader.load(q))
         let align = try #require(plan.entries.first { $0.id == "align" })
         let ts = try #require(try provider.teacherShape(source: teacher, format: "auto"))
-        let ss = try #require(provider.studentShape(architecture: "rad-rwkv7", options: [:], teacher: ts))
+        let ss = try #require(provider.studentShape(try StudentDescriptor(architecture: "rad-rwkv7", options: [:]), teacher: ts))
         // Stage 1: the teacher's layers without the head (2 FLOPs per weight and token), the student's
         // mixers forward and backward (6).
         let teacherBody = Double(ts.parameters - Int64(ts.vocabulary * ts.hidden))

@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 import Testing
 import RadPipeline
@@ -40,12 +42,12 @@ import RadPipeline
     @Test func alignmentTrainsOnlyTheMixers() throws {
         let (teacher, student, stream) = try Self.setup()
         let embed = student.embedTokens.toArray(), mlp = student.layers[0].mlp.up.toArray()
-        let decay = (student.layers[0].mixer as! RadRWKV6Mixer).p["time_decay_w1"].toArray()
+        let decay = (student.layers[0].mixer as! RadRWKV6Mixer).table["time_decay_w1"].toArray()
         _ = try StageTrainer(student: student, teacher: teacher,
                              settings: Self.settings(.alignHiddenStates, steps: 2, lr: 1e-2), stream: stream).run()
         #expect(student.embedTokens.toArray() == embed)
         #expect(student.layers[0].mlp.up.toArray() == mlp)
-        #expect((student.layers[0].mixer as! RadRWKV6Mixer).p["time_decay_w1"].toArray() != decay)
+        #expect((student.layers[0].mixer as! RadRWKV6Mixer).table["time_decay_w1"].toArray() != decay)
     }
 
     @Test func distillationLossFalls() throws {

@@ -1,3 +1,5 @@
+import RadOps
+
 /// Dequantisation of the ggml block formats rad reads, bit-exact with ggml / gguf-py:
 /// - Q8_0: 32 values a block: f16 d, 32 x int8 q; value = d*q.
 /// - Q4_0: f16 d, 16 bytes; value j < 16 is the low nibble of byte j, j+16 the high; value = d*(q-8).

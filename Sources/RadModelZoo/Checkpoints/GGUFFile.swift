@@ -1,3 +1,4 @@
+import RadOps
 import Foundation
 
 /// A metadata value of a GGUF file.

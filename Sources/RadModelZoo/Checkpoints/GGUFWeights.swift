@@ -1,3 +1,5 @@
+import RadOps
+
 /// A GGUF file seen with HF tensor names and layouts. llama.cpp's converter renames tensors and, for
 /// llama, permutes the rows of q/k projections (weights and biases) into its interleaved-RoPE order;
 /// both are undone here so model code never sees GGUF conventions. Qwen2 GGUFs are not permuted.

@@ -1,3 +1,4 @@
+import RadOps
 import Foundation
 
 /// A single safetensors file as a weight source.

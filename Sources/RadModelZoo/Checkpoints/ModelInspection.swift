@@ -28,7 +28,7 @@ public enum ModelInspection {
                    let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
                     let modelType = root["model_type"] as? String ?? "unknown"
                     lines.append("architecture: \(modelType)")
-                    student = ModelLoader.studentModelTypes[modelType]
+                    student = StudentArchitectures.type(hfModelType: modelType)?.name
                     if let student {
                         // rad's exports and released QRWKV folders: a Qwen2 body with a student mixer.
                         lines.append("student: \(student) (the transformer fields are Qwen2's)")

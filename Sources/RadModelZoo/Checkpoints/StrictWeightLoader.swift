@@ -1,3 +1,5 @@
+import RadOps
+
 /// A problem matching a checkpoint against what a model expects.
 public enum WeightLoadError: Error, CustomStringConvertible, Equatable {
     case missing(name: String, origin: String)

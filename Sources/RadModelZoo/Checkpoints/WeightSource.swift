@@ -1,3 +1,4 @@
+import RadOps
 import Foundation
 
 /// A set of named weights in HF names and layouts (`model.layers.3.self_attn.q_proj.weight`,

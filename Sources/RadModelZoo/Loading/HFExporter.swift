@@ -85,10 +85,3 @@ public enum HFExporter {
         return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
     }
 }
-
-/// A mixer whose full parameter table (including tensors kept only for the checkpoint format) can be
-/// exported.
-public protocol ParameterTableOwner { var table: ParameterTable { get } }
-extension RadRWKV6Mixer: ParameterTableOwner { public var table: ParameterTable { p } }
-extension RadRWKV7Mixer: ParameterTableOwner { public var table: ParameterTable { p } }
-extension QLinAttMixer: ParameterTableOwner { public var table: ParameterTable { p } }

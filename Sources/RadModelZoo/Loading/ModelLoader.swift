@@ -11,11 +11,8 @@ public struct LoadedModel {
 }
 
 /// Opens what a user points rad at: a `.gguf` file, an HF teacher folder (llama / qwen2), or an HF
-/// student folder (rwkv6qwen2 / rwkv7qwen2 / qlinattqwen2, as rad exports and RADLADS releases them).
+/// student folder of any registered architecture's `model_type` (as rad exports and RADLADS releases them).
 public enum ModelLoader {
-    /// Student `model_type`s and the architecture each maps to.
-    static let studentModelTypes = ["rwkv6qwen2": "rad-rwkv6", "rwkv7qwen2": "rad-rwkv7", "qlinattqwen2": "qlinatt"]
-
     public static func load(_ path: String, loadTokenizer: Bool = true) throws -> LoadedModel {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -54,11 +51,15 @@ public enum ModelLoader {
     /// A teacher or student described by an HF `config.json` object, with its weights from `weights`.
     public static func load(hfConfig: [String: Any], configPath: String, weights: any WeightSource) throws -> DecoderModel {
         var json = hfConfig
-        if let architectureName = studentModelTypes[json["model_type"] as? String ?? ""] {
+        if let type = StudentArchitectures.type(hfModelType: json["model_type"] as? String ?? "") {
             json["model_type"] = "qwen2"   // the shared transformer fields are Qwen2's
             let config = try TransformerConfig.fromHFConfig(json, origin: configPath)
-            return try student(config: config, architectureName: architectureName, hfConfig: json,
-                               configPath: configPath, weights: weights)
+            let architecture: any StudentArchitecture
+            do { architecture = try type.init(options: type.options(fromHF: HFStudentConfig(json: json, weights: weights))) }
+            catch { throw ConfigError(origin: configPath, key: "model_type", "\(error)") }
+            let softmaxLayers = json["num_attention_layers"] as? Int ?? 0
+            return try student(config: config, student: StudentDescriptor(architecture: architecture, softmaxLayers: softmaxLayers),
+                               weights: weights)
         }
         return try teacher(config: TransformerConfig.fromHFConfig(json, origin: configPath), weights: weights)
     }
@@ -84,45 +85,10 @@ public enum ModelLoader {
         return model
     }
 
-    /// A student from an HF folder; the architecture's options come from config.json and the LoRA
-    /// ranks from the tensor shapes (released checkpoints do not always state them).
-    static func student(config: TransformerConfig, architectureName: String, hfConfig: [String: Any],
-                        configPath: String, weights: any WeightSource) throws -> DecoderModel {
-        func bool(_ key: String) -> Bool? { hfConfig[key] as? Bool }
-        func rank(_ tensor: String, column: Bool) -> OptionValue? {
-            guard let shape = weights.shape("model.layers.0.self_attn." + tensor), shape.count >= 2 else { return nil }
-            return .int(column ? shape[shape.count - 1] : shape[0])
-        }
-        var options: [String: OptionValue] = [:]
-        let groupnorm = bool("groupnorm_att") ?? false
-        switch architectureName {
-        case "rad-rwkv6":
-            options["tokenshift"] = .bool(bool("use_tokenshift") ?? true)
-            let gateType = hfConfig["gate_rank_type"] as? Int ?? 1
-            options["gate"] = .string(gateType == 1 ? "full" : gateType == 2 ? "low_rank" : "none")
-            options["state_balance"] = .bool(bool("balance_state") ?? !groupnorm)
-            options["rope"] = .bool(bool("use_rope") ?? false)
-            if let s = weights.shape("model.layers.0.self_attn.time_maa_w1"), s.count == 2 { options["tokenshift_lora_rank"] = .int(s[1] / 5) }
-            if let r = rank("time_decay_w1", column: true) { options["decay_lora_rank"] = r }
-            if gateType == 2, let r = rank("g1", column: true) { options["gate_lora_rank"] = r }
-        case "rad-rwkv7":
-            options["rope"] = .bool(bool("use_rope") ?? false)
-            options["state_balance"] = .bool(bool("balance_state") ?? !groupnorm)
-            options["gate"] = .string((hfConfig["gate_rank_type"] as? Int ?? 2) == 1 ? "full" : "low_rank")
-            if let r = rank("w1", column: true) { options["decay_lora_rank"] = r }
-            if let r = rank("a1", column: true) { options["iclr_lora_rank"] = r }
-            if let r = rank("v1", column: true) { options["value_residual_lora_rank"] = r }
-            if let r = rank("g1", column: true) { options["gate_lora_rank"] = r }
-        default:
-            options["rope"] = .bool(bool("use_rope") ?? true)
-        }
-        let architecture: StudentArchitecture
-        do { architecture = try StudentArchitectures.make(architectureName, options: options) }
-        catch { throw ConfigError(origin: configPath, key: "model_type", "\(error)") }
-        let softmaxLayers = hfConfig["num_attention_layers"] as? Int ?? 0
+    /// A student from any weight source, strictly; its head is tied when the config says so.
+    public static func student(config: TransformerConfig, student: StudentDescriptor, weights: any WeightSource) throws -> DecoderModel {
         var loader = StrictWeightLoader(weights)
-        let model = try StudentBuilder.load(config: config, student: StudentDescriptor(architecture: architecture, softmaxLayers: softmaxLayers),
-                                            tiedHead: config.tieWordEmbeddings) { name, shape in
+        let model = try StudentBuilder.load(config: config, student: student, tiedHead: config.tieWordEmbeddings) { name, shape in
             try loader.take(name, shape: shape)
         }
         try loader.finish(allowUnused: ["*rotary_emb.inv_freq"])

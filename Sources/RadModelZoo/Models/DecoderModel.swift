@@ -54,20 +54,27 @@ public final class DecoderModel {
         return x
     }
 
-    /// Layer `i` under `checkpointed`. RAD-RWKV7's value residual (the first layer's values, read by
-    /// every later layer) crosses layers, so it travels as an explicit output of the layer that sets it
-    /// and an explicit input of the layers that read it; its gradient then reaches the first layer.
+    /// Layer `i` under `checkpointed`. What mixers carry across layers (`ForwardContext.carried`) enters
+    /// as explicit inputs, and what the layer adds or replaces leaves as explicit outputs, so gradients
+    /// flow through the carried tensors to the layer that made them.
     func checkpointedLayer(_ i: Int, _ x: Tensor, context: ForwardContext) -> Tensor {
         let layer = layers[i]
-        let carried = context.firstLayerValues
-        let outputs = checkpointed([x] + (carried.map { [$0] } ?? [])) { inputs in
+        let keysIn = context.carried.keys.sorted()
+        let tensorsIn = keysIn.map { context.carried[$0]! }
+        var keysOut: [String] = []
+        let outputs = checkpointed([x] + tensorsIn) { inputs in
             context.layerIndex = i
-            context.firstLayerValues = inputs.count > 1 ? inputs[1] : nil
+            context.carried = Dictionary(uniqueKeysWithValues: zip(keysIn, inputs.dropFirst()))
             let y = layer(inputs[0], context: context, state: nil)
-            if inputs.count == 1, let values = context.firstLayerValues { return [y, values] }
-            return [y]
+            keysOut = context.carried.keys.filter { key in
+                guard let at = keysIn.firstIndex(of: key) else { return true }
+                return context.carried[key]! !== inputs[1 + at]
+            }.sorted()
+            return [y] + keysOut.map { context.carried[$0]! }
         }
-        context.firstLayerValues = outputs.count > 1 ? outputs[1] : carried
+        var carried = Dictionary(uniqueKeysWithValues: zip(keysIn, tensorsIn))
+        for (key, t) in zip(keysOut, outputs.dropFirst()) { carried[key] = t }
+        context.carried = carried
         return outputs[0]
     }
 

@@ -31,8 +31,10 @@ public final class ForwardContext {
     public let seqLen: Int
     /// Position of the chunk's first token (0 in training; the consumed length when decoding).
     public let positionOffset: Int
-    /// RAD-RWKV7's value residual: layer 0's values [B, T, H·N], read by every later layer.
-    public var firstLayerValues: Tensor?
+    /// Tensors a layer hands to later layers of the same pass (a value residual, say), each under a key
+    /// its mixer owns. Activation checkpointing threads them between layers as explicit inputs and
+    /// outputs, so their gradients reach the layer that made them.
+    public var carried: [String: Tensor] = [:]
     /// Index of the layer being run.
     public var layerIndex: Int = 0
 

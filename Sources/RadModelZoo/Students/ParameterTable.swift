@@ -49,12 +49,26 @@ public final class ParameterTable {
 
     public var tensors: [Tensor] { order.map { byName[$0]! } }
 
-    /// `x · W_name + b_name` split into heads: x [B, T, C] -> [B, T, heads, headDim].
-    public func project(_ name: String, _ x: Tensor, heads: Int, headDim: Int) -> Tensor {
-        linear(x, weight: self[name + ".weight"], bias: optional(name + ".bias"))
-            .reshaped([x.shape[0], x.shape[1], heads, headDim])
+    /// The projection `name` (`name.weight` and, when present, `name.bias`), bound once.
+    public func projection(_ name: String, heads: Int, headDim: Int) -> HeadProjection {
+        HeadProjection(weight: self[name + ".weight"], bias: optional(name + ".bias"), heads: heads, headDim: headDim)
     }
 }
+
+/// A linear projection split into heads: x [B, T, C] -> [B, T, heads, headDim].
+public struct HeadProjection {
+    public let weight: Tensor
+    public let bias: Tensor?
+    public let heads: Int, headDim: Int
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        linear(x, weight: weight, bias: bias).reshaped([x.shape[0], x.shape[1], heads, headDim])
+    }
+}
+
+/// A student mixer, whose full parameter table (including tensors kept only for the checkpoint format,
+/// which `parameters` leaves out) is exported.
+public protocol ParameterTableOwner { var table: ParameterTable { get } }
 
 /// Deterministic random numbers for initialisation (SplitMix64 + Box-Muller), so a seed fixes the student.
 public struct InitRNG {

@@ -2,11 +2,32 @@ import RadOps
 
 /// What makes a `DecoderModel` a student: its architecture and how many final layers keep softmax
 /// attention (hybrids; 0 for the paper's pure recurrent models).
-public struct StudentDescriptor {
-    public var architecture: StudentArchitecture
+public struct StudentDescriptor: Sendable {
+    public var architecture: any StudentArchitecture
     public var softmaxLayers: Int
-    public init(architecture: StudentArchitecture, softmaxLayers: Int = 0) {
+    public init(architecture: any StudentArchitecture, softmaxLayers: Int = 0) {
         self.architecture = architecture; self.softmaxLayers = softmaxLayers
+    }
+
+    /// The option every architecture has (`ArchitectureOption.softmaxLayers`).
+    public static let softmaxLayersOption = "softmax_layers"
+
+    /// A student as a manifest states it: an architecture name and its options, `softmax_layers` included.
+    public init(architecture name: String, options: [String: OptionValue]) throws {
+        var rest = options
+        var layers = 0
+        if let v = rest.removeValue(forKey: Self.softmaxLayersOption) {
+            guard case .int(let n) = v, n >= 0 else { throw StudentError("\(name): option 'softmax_layers' must be a non-negative integer, got '\(v)'") }
+            layers = n
+        }
+        self.init(architecture: try StudentArchitectures.make(name, options: rest), softmaxLayers: layers)
+    }
+
+    /// The options as a manifest writes them, `softmax_layers` included.
+    public var options: [String: OptionValue] {
+        var o = architecture.options
+        o[Self.softmaxLayersOption] = .int(softmaxLayers)
+        return o
     }
 
     /// Whether layer `l` of `layers` is a recurrent (student) layer.

@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import CZstd
 import Crypto
 import Foundation

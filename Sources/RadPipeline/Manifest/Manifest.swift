@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// A validated manifest: every value typed, every default filled, every reference checked.
@@ -24,8 +26,10 @@ public struct Manifest: Sendable {
     }
     public struct Student: Sendable {
         public var architecture: String
-        /// Every option of the architecture, defaults filled in.
+        /// Every option of the architecture, defaults filled in (what cache keys hash).
         public var options: [String: CanonicalValue]
+        /// The same, typed by the architecture: what init_student builds and the planner sizes.
+        public var descriptor: StudentDescriptor
         /// Start from an existing student (HF folder) instead of transferring the teacher's weights.
         public var checkpoint: String?
     }

@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// Turns a merged YAML tree into a `Manifest`, reporting every problem at once.
@@ -107,7 +109,10 @@ public struct ManifestValidator {
             }
             if !ok { return nil }
         }
-        return Manifest.Student(architecture: arch, options: options, checkpoint: r["checkpoint"]?.stringValue)
+        let student: StudentDescriptor
+        do { student = try StudentDescriptor(architecture: arch, canonicalOptions: options) }
+        catch { c.schemaError("\(error)", node["options"] ?? node); return nil }
+        return Manifest.Student(architecture: arch, options: options, descriptor: student, checkpoint: r["checkpoint"]?.stringValue)
     }
 
     func validateSteps(_ node: YamlNode?, root: YamlNode, _ c: ValueChecker) throws -> [Manifest.Step] {

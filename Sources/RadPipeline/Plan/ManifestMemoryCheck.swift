@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// Refuses, before anything runs, a manifest whose steps need more memory than there is: each training
@@ -18,7 +20,7 @@ public struct ManifestMemoryCheck {
 
     public func diagnostics(_ manifest: Manifest) -> [Diagnostic] {
         guard let t = manifest.teacher, let teacher = try? shapes.teacherShape(source: t.source, format: t.format) else { return [] }
-        let student = manifest.student.flatMap { shapes.studentShape(architecture: $0.architecture, options: $0.options, teacher: teacher) } ?? teacher
+        let student = manifest.student.flatMap { shapes.studentShape($0.descriptor, teacher: teacher) } ?? teacher
         var out: [Diagnostic] = []
         for step in manifest.steps {
             let needed: Double, setting: String, sizes: String, advice: String

@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// About how many bytes a step or a forward pass holds at its peak, from the model shapes the planner

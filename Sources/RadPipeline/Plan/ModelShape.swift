@@ -1,3 +1,6 @@
+import RadModelZoo
+import RadOps
+
 /// The sizes the planner needs from a model. `ModelZooShapes` implements `ModelShapeProvider` (reading a
 /// GGUF header or an HF config.json) and `rad plan` installs it; without one the planner prints `?` for costs.
 public struct ModelShape: Sendable, Hashable {
@@ -16,13 +19,13 @@ public struct ModelShape: Sendable, Hashable {
 public protocol ModelShapeProvider {
     /// The teacher's shape, or nil if the provider cannot read that source.
     func teacherShape(source: String, format: String) throws -> ModelShape?
-    /// The student's shape for an architecture and its resolved options, given the teacher's shape.
-    func studentShape(architecture: String, options: [String: CanonicalValue], teacher: ModelShape) -> ModelShape?
+    /// The student's shape, given the teacher's shape.
+    func studentShape(_ student: StudentDescriptor, teacher: ModelShape) -> ModelShape?
 }
 
 extension ModelShapeProvider {
     /// Default: the student has about the teacher's parameters (the mixers keep q/k/v/o; LoRAs are small).
-    public func studentShape(architecture: String, options: [String: CanonicalValue], teacher: ModelShape) -> ModelShape? { teacher }
+    public func studentShape(_ student: StudentDescriptor, teacher: ModelShape) -> ModelShape? { teacher }
 }
 
 /// The provider the CLI uses; `rad plan` sets it to `ModelZooShapes()` at start-up.

@@ -28,23 +28,12 @@ public final class ModelZooShapes: ModelShapeProvider {
         return shape
     }
 
-    public func studentShape(architecture: String, options: [String: CanonicalValue], teacher: ModelShape) -> ModelShape? {
+    public func studentShape(_ student: StudentDescriptor, teacher: ModelShape) -> ModelShape? {
         guard let config = configs[teacher] else { return teacher }
-        var optionValues: [String: OptionValue] = [:]
-        var softmaxLayers = 0
-        for (key, value) in options {
-            if key == "softmax_layers" { softmaxLayers = Int(value.intValue ?? 0); continue }
-            switch value {
-            case .bool(let b): optionValues[key] = .bool(b)
-            case .string(let s): optionValues[key] = .string(s)
-            default: if let i = value.intValue { optionValues[key] = .int(Int(i)) }
-            }
-        }
-        guard let arch = try? StudentArchitectures.make(architecture, options: optionValues) else { return nil }
         let layers = config.numLayers
         return Self.shape(config) { layer in
-            guard layer < layers - softmaxLayers else { return Self.attentionParameters(config) }
-            return arch.specs(config: config, layer: layer, layers: layers).reduce(Int64(0)) { $0 + Int64($1.shape.reduce(1, *)) }
+            guard student.isRecurrent(layer: layer, of: layers) else { return Self.attentionParameters(config) }
+            return student.architecture.specs(config: config, layer: layer, layers: layers).reduce(Int64(0)) { $0 + Int64($1.shape.reduce(1, *)) }
         }
     }
 

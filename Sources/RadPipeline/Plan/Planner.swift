@@ -72,7 +72,7 @@ public struct Planner {
         var teacherShape: ModelShape?
         if let t = manifest.teacher { teacherShape = try? shapes?.teacherShape(source: t.source, format: t.format) }
         let studentShape = teacherShape.flatMap { ts in
-            manifest.student.flatMap { shapes?.studentShape(architecture: $0.architecture, options: $0.options, teacher: ts) } ?? ts
+            manifest.student.flatMap { shapes?.studentShape($0.descriptor, teacher: ts) } ?? ts
         }
         var decisions: [String: Plan.Decision] = [:]
         var entries: [Plan.Entry] = []

@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// Executes a manifest's graph: every node that is not cached, in dependency order.

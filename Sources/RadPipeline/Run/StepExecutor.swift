@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// What a step produced: tensors (stored as a zstd bundle), files, and metadata (final loss, metrics).

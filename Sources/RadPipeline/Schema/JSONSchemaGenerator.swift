@@ -1,3 +1,6 @@
+import RadModelZoo
+import RadOps
+
 /// Renders `schemas/manifest.schema.json` (JSON Schema draft 2020-12) from the same tables the validator
 /// reads (`TopLevelSchema`, `EngineStepKinds`, `ArchitectureCatalog`). Generating rather than hand-writing
 /// the schema means the two cannot drift; a test checks the committed file equals this output and that

@@ -1,3 +1,6 @@
+import RadModelZoo
+import RadOps
+
 /// The top-level keys of a manifest and the fixed records under them. `data`, `student` and `steps` have
 /// shapes that depend on a value inside them (source kind, architecture, step kind) and are checked by
 /// `ManifestValidator` from the catalogs; the JSON Schema generator renders them from the same tables.

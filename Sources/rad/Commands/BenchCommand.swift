@@ -1,3 +1,6 @@
+import RadBench
+import RadModelZoo
+import RadOps
 import ArgumentParser
 import Foundation
 import RadPipeline
@@ -30,7 +33,7 @@ struct BenchCommand: ParsableCommand {
     var teacher = "assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
     @Option(help: "Student architectures for the model benchmarks, comma-separated, or none (teacher only).")
-    var students = "rad-rwkv6,rad-rwkv7"
+    var students = StudentArchitectures.paperStudents.joined(separator: ",")
 
     @Option(help: "Model benchmarks: training batch × sequence length, e.g. 4x512.")
     var shape = "4x512"

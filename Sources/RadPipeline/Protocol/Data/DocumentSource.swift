@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// Where training or held-out text comes from, as a manifest states it.

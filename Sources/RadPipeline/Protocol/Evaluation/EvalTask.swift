@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
 /// The zero-shot benchmarks of assets.md and the metric the paper reports for each (spec §5).

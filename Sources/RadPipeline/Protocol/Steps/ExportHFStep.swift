@@ -1,3 +1,4 @@
+import RadOps
 import Crypto
 import Foundation
 import RadModelZoo

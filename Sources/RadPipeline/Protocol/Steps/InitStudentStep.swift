@@ -10,20 +10,8 @@ struct InitStudentExecutor: StepExecutor {
             return try ModelArtifact.output(model, workDirectory: context.workDirectory,
                                             meta: .object(["source": .string(checkpoint)]))
         }
-        var options: [String: OptionValue] = [:]
-        var softmaxLayers = 0
-        for (k, v) in s.options {
-            if k == "softmax_layers" { softmaxLayers = Int(v.intValue ?? 0); continue }
-            switch v {
-            case .bool(let b): options[k] = .bool(b)
-            case .string(let str): options[k] = .string(str)
-            default: if let i = v.intValue { options[k] = .int(Int(i)) }
-            }
-        }
-        let architecture = try StudentArchitectures.make(s.architecture, options: options)
         let teacher = try context.teacherModel()
-        let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
-            architecture: architecture, softmaxLayers: softmaxLayers), seed: UInt64(bitPattern: context.seed))
+        let student = try StudentBuilder.convert(teacher: teacher, student: s.descriptor, seed: UInt64(bitPattern: context.seed))
         return try ModelArtifact.output(student, workDirectory: context.workDirectory, meta: .object([
             "architecture": .string(s.architecture), "parameters": .int(Int64(student.parameterCount))]))
     }

@@ -1,27 +1,32 @@
+import RadOps
 import Foundation
 import RadModelZoo
 
-/// A model as a cached artifact: every tensor in the zstd bundle (HF names, fp32, exact) plus its HF
-/// `config.json`, so it loads exactly as an exported folder would.
+/// A model as a cached artifact: every tensor in the zstd bundle (HF names, fp32, exact) plus rad's own
+/// typed record of it (`student.json`, `ModelRecord`). HF `config.json` is written only by `export_hf`.
 enum ModelArtifact {
-    static let configFile = "config.json"
+    /// What cache entries written before `student.json` carry instead (read, never written).
+    static let legacyConfigFile = "config.json"
 
     static func output(_ model: DecoderModel, workDirectory: URL, meta: CanonicalValue) throws -> StepOutput {
         var tensors: [String: Tensor] = [:]
         for t in HFExporter.storedTensors(model) { tensors[t.name!] = t }
-        let config = workDirectory.appendingPathComponent(configFile)
-        try HFExporter.configJSON(model, tied: model.isTied, bf16: false).write(to: config)
-        return StepOutput(tensors: tensors, files: [configFile: config], meta: meta)
+        let record = workDirectory.appendingPathComponent(ModelRecord.fileName)
+        try ModelRecord(model).encoded().write(to: record)
+        return StepOutput(tensors: tensors, files: [ModelRecord.fileName: record], meta: meta)
     }
 
     static func load(_ artifact: Artifact) throws -> DecoderModel {
-        let configURL = artifact.file(configFile)
-        guard let data = FileManager.default.contents(atPath: configURL.path),
-              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw StepFailure("cached model \(artifact.key.prefix(12)) has no readable config.json")
-        }
         let origin = "cache entry \(artifact.key.prefix(12))"
-        return try ModelLoader.load(hfConfig: json, configPath: origin, weights: InMemoryWeights(try artifact.tensors(), origin: origin))
+        let weights = InMemoryWeights(try artifact.tensors(), origin: origin)
+        if let data = FileManager.default.contents(atPath: artifact.file(ModelRecord.fileName).path) {
+            return try ModelRecord.decode(data, origin: origin).model(weights: weights, origin: origin)
+        }
+        guard let data = FileManager.default.contents(atPath: artifact.file(legacyConfigFile).path),
+              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw StepFailure("cached model \(artifact.key.prefix(12)) has neither a readable \(ModelRecord.fileName) nor a config.json")
+        }
+        return try ModelLoader.load(hfConfig: json, configPath: origin, weights: weights)
     }
 }
 

@@ -1,3 +1,4 @@
+import RadOps
 import Foundation
 import RadModelZoo
 

@@ -1,3 +1,4 @@
+import RadOps
 import Foundation
 import RadModelZoo
 
@@ -61,10 +62,10 @@ public final class StageTrainer {
                 attention += layer.mixer.parameters
             }
         case .logits where settings.onlyDecayAndTokenshift:
+            let names = student.student?.architecture.decayAndTokenshiftParameters ?? []
             for layer in student.layers {
-                attention += layer.mixer.parameters.filter {
-                    TrainingSettings.decayAndTokenshiftNames.contains(String(($0.name ?? "").split(separator: ".").last ?? ""))
-                }
+                // Short names are what follows the layer's `self_attn.` (`time_decay_w1`, `a_proj.weight`).
+                attention += layer.mixer.parameters.filter { names.contains(($0.name ?? "").components(separatedBy: ".self_attn.").last ?? "") }
             }
             guard !attention.isEmpty else { throw TrainingError("trainable: decay_tokenshift found no decay or token-shift parameters") }
         case .logits:

@@ -37,16 +37,12 @@ public struct TrainingSettings: Equatable, Sendable {
     public var checkpointSeconds: Double = TrainingSettings.defaultCheckpointMinutes * 60
     /// The `checkpoint_minutes` default.
     public static let defaultCheckpointMinutes = 10.0
-    /// Step 3a (spec §1.5): train only the decay and token-shift parameters.
+    /// Step 3a (spec §1.5): train only the decay and token-shift parameters (each architecture names
+    /// its own: `StudentArchitecture.decayAndTokenshiftParameters`).
     public var onlyDecayAndTokenshift = false
     /// Recompute each student layer in the backward pass instead of keeping its activations
     /// (`DecoderModel.activationCheckpointing`); the results do not change.
     public var activationCheckpointing = false
-
-    /// Parameter short names that step 3a trains: RAD-RWKV6's decay and token shift (as the reference
-    /// code's stage 31), and RAD-RWKV7's decay (it has no token shift).
-    public static let decayAndTokenshiftNames: Set<String> = [
-        "time_maa_w", "time_maa_w1", "time_maa_w2", "time_decay", "time_decay_w1", "time_decay_w2", "w0", "w1", "w2"]
 
     public init(objective: StageObjective, tokens: Int, seqLen: Int, batch: Int, microBatch: Int? = nil,
                 lrMain: LearningRateSchedule, lrAttention: LearningRateSchedule? = nil) {

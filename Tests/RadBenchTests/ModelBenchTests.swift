@@ -1,3 +1,4 @@
+import RadBench
 import Foundation
 import Testing
 import RadModelZoo

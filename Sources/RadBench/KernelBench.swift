@@ -1,3 +1,5 @@
+import RadModelZoo
+import RadOps
 import Foundation
 import CBLAS
 

@@ -1,3 +1,4 @@
+import RadBench
 import Foundation
 import Testing
 import RadOps
@@ -21,6 +22,6 @@ import RadOps
         let table = RecurrenceBenchResult.table(results)
         #expect(table.contains("| gla | 1×5×2×4 |") && table.contains("| dplr | 1×5×2×4 |"))
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(results)) as! [[String: Any]]
-        #expect(json.count == 2 && json[0]["kernel"] as? String == "gla" && json[0]["fwd_bwd_ms"] is Double)
+        #expect(json.count == 3 && json[0]["kernel"] as? String == "gla" && json[0]["fwd_bwd_ms"] is Double)
     }
 }

@@ -1,16 +1,19 @@
+import RadModelZoo
+import RadOps
 import Foundation
 
-/// Timings of the two RADLADS recurrences for one layer (medians over `repeats`).
+/// Timings of the students' recurrences for one layer (medians over `repeats`): the two RADLADS ones
+/// and rad-gdn's gated delta rule.
 ///
 /// Flops are the arithmetic the kernels execute, a multiply-add counted as 2, per head, token and state
 /// element (`GLARecurrence.forwardFlopsPerElement` etc.): GLA forward 5·N², backward 12·N²; DPLR forward
-/// 9·N², backward 26·N². (The spec's nominal "≈4·N² per token for RWKV-7" counts one operation per
+/// 9·N², backward 26·N²; gated delta forward 7·N², backward 22·N². (The spec's nominal "≈4·N² per token for RWKV-7" counts one operation per
 /// multiply-add and omits the decay multiply.)
 public struct RecurrenceBenchResult: Sendable, CustomStringConvertible {
-    /// "gla" (RAD-RWKV6) or "dplr" (RAD-RWKV7).
+    /// "gla" (RAD-RWKV6, qlinatt), "dplr" (RAD-RWKV7) or "gated_delta" (rad-gdn).
     public let kernel: String
     public let shape: RecurrenceShape
-    /// Checkpoint interval of the DPLR backward (0 for GLA, which needs none).
+    /// Checkpoint interval of the DPLR and gated-delta backwards (0 for GLA, which needs none).
     public let chunk: Int
     public let threads: Int
     public let forwardMs: Double
@@ -42,7 +45,7 @@ public let recurrenceBenchShapes = [
     RecurrenceShape(batch: 4, length: 512, heads: 28, headSize: 128),
 ]
 
-/// Measures both recurrences on each shape (DPLR once per checkpoint interval in `dplrChunks`).
+/// Measures every recurrence on each shape (DPLR once per checkpoint interval in `dplrChunks`).
 public func benchmarkRecurrences(shapes: [RecurrenceShape] = recurrenceBenchShapes, repeats: Int = 5,
                                  dplrChunks: [Int] = [DPLRRecurrence.defaultChunk]) -> [RecurrenceBenchResult] {
     var results: [RecurrenceBenchResult] = []
@@ -50,15 +53,18 @@ public func benchmarkRecurrences(shapes: [RecurrenceShape] = recurrenceBenchShap
         let inputs = RecurrenceBenchInputs(shape: shape)
         results.append(inputs.measureGLA(repeats: repeats))
         for chunk in dplrChunks { results.append(inputs.measureDPLR(chunk: chunk, repeats: repeats)) }
+        results.append(inputs.measureGatedDelta(repeats: repeats))
     }
     return results
 }
 
 /// Realistic, bounded inputs (no denormals): GLA decays in [e^-5, 1) with balanced keys, DPLR with
-/// unit-norm κ, α = −κ, β = κ ⊙ a, decays in (0.545, 1).
+/// unit-norm κ, α = −κ, β = κ ⊙ a, decays in (0.545, 1); the gated delta rule with unit-norm keys
+/// (κ), one decay in (0.545, 1) and one write strength in (0, 1) per head and token.
 private final class RecurrenceBenchInputs {
     let shape: RecurrenceShape
     let q, k, v, logw, dplrLogw, alpha, beta, dOut, state, out, dState: Tensor
+    let kappa, headLogDecay, headBeta: Tensor
     let grads: [Tensor]
 
     init(shape: RecurrenceShape) {
@@ -71,6 +77,9 @@ private final class RecurrenceBenchInputs {
         k = Tensor(zeros: [c])   // filled with balanced keys below
         dplrLogw = make(-0.6, -0.01)
         let kappa = make(-1, 1), a = make(0, 1)
+        self.kappa = kappa
+        headLogDecay = Tensor(shape: [c / n]) { _ in rng.uniform(-0.6, -0.01) }
+        headBeta = Tensor(shape: [c / n]) { _ in rng.uniform(0, 1) }
         for row in 0..<(c / n) {   // normalise κ per head
             var s: Float = 0
             for j in 0..<n { s += kappa.data[row * n + j] * kappa.data[row * n + j] }
@@ -135,6 +144,32 @@ private final class RecurrenceBenchInputs {
         }
         return result("dplr", chunk: chunk, fwd, fb, step, DPLRRecurrence.forwardFlopsPerElement,
                       DPLRRecurrence.backwardFlopsPerElement)
+    }
+
+    func measureGatedDelta(repeats: Int) -> RecurrenceBenchResult {
+        let s = shape, scale = 1 / Float(s.headSize).squareRoot(), chunk = GatedDeltaRecurrence.defaultChunk
+        let checkpoints = Tensor(zeros: [GatedDeltaRecurrence.checkpointElements(shape: s, chunk: chunk)])
+        let fwd = median(repeats) {
+            GatedDeltaRecurrence.forward(q: q.data, k: kappa.data, v: v.data, logDecay: headLogDecay.data, beta: headBeta.data,
+                                         scale: scale, initialState: nil, output: out.data, finalState: state.data, shape: s)
+        }
+        let fb = median(repeats) {
+            GatedDeltaRecurrence.forward(q: q.data, k: kappa.data, v: v.data, logDecay: headLogDecay.data, beta: headBeta.data,
+                                         scale: scale, initialState: nil, output: out.data, finalState: state.data,
+                                         checkpoints: checkpoints.data, chunk: chunk, shape: s)
+            GatedDeltaRecurrence.backward(q: q.data, k: kappa.data, v: v.data, logDecay: headLogDecay.data, beta: headBeta.data,
+                                          scale: scale, checkpoints: checkpoints.data, chunk: chunk,
+                                          dOutput: dOut.data, dFinalState: nil, dq: grads[0].data, dk: grads[1].data,
+                                          dv: grads[2].data, dLogDecay: grads[3].data, dBeta: grads[4].data,
+                                          dInitialState: dState.data, shape: s)
+        }
+        let step = stepMedian(repeats) {
+            GatedDeltaRecurrence.step(q: q.data, k: kappa.data, v: v.data, logDecay: headLogDecay.data, beta: headBeta.data,
+                                      scale: scale, state: state.data, output: out.data,
+                                      batch: s.batch, heads: s.heads, headSize: s.headSize)
+        }
+        return result("gated_delta", chunk: chunk, fwd, fb, step, GatedDeltaRecurrence.forwardFlopsPerElement,
+                      GatedDeltaRecurrence.backwardFlopsPerElement)
     }
 
     private func result(_ kernel: String, chunk: Int, _ fwd: Double, _ fb: Double, _ step: Double,

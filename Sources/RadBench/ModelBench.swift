@@ -1,3 +1,4 @@
+import RadOps
 import Foundation
 import RadModelZoo
 
@@ -15,7 +16,7 @@ public enum ModelBench {
         public var contexts = [128, 4096]
         /// Timed generation steps per context (the median step is reported).
         public var decodeTokens = 16
-        public var architectures = ["rad-rwkv6", "rad-rwkv7"]
+        public var architectures = StudentArchitectures.paperStudents
         /// Train the students with `DecoderModel.activationCheckpointing`.
         public var activationCheckpointing = false
         public init() {}
@@ -118,7 +119,7 @@ public enum ModelBench {
             log("\(name) recurrence kernel at the training shape")
             let c = teacher.config
             let shape = RecurrenceShape(batch: o.batch, length: o.seqLen, heads: c.numHeads, headSize: c.headDim)
-            let kernel = recurrenceKernel(architecture: name)
+            let kernel = architecture.recurrenceKernel
             let layerMs = recurrenceForwardBackwardMs(kernel: kernel, shape: shape, repetitions: o.repetitions)
             let layers = c.numLayers
             students.append(StudentFigures(
@@ -129,12 +130,6 @@ public enum ModelBench {
         return Result(threads: Parallel.threadCount, batch: o.batch, seqLen: o.seqLen, repetitions: o.repetitions,
                       activationCheckpointing: o.activationCheckpointing, teacher: TeacherFigures(forwardTokensPerSecond: teacherForward, scoreTokensPerSecond: teacherScore, decodeMs: teacherDecode),
                       students: students)
-    }
-
-    /// The recurrence a student architecture trains with: RAD-RWKV7 and its variants the DPLR kernel,
-    /// the others (RAD-RWKV6, qlinatt) the gated linear-attention kernel.
-    static func recurrenceKernel(architecture: String) -> String {
-        architecture.contains("rwkv7") ? "dplr" : "gla"
     }
 
     /// One layer's recurrence forward (with DPLR checkpoints) + backward at `shape`, median ms.

@@ -1,3 +1,4 @@
+import RadBench
 import Testing
 import RadOps
 
@@ -6,7 +7,7 @@ import RadOps
     @Test func reportsFigures() {
         let results = benchmarkRecurrences(shapes: [RecurrenceShape(batch: 1, length: 9, heads: 2, headSize: 8)],
                                            repeats: 1, dplrChunks: [4, 16])
-        #expect(results.map(\.kernel) == ["gla", "dplr", "dplr"])
+        #expect(results.map(\.kernel) == ["gla", "dplr", "dplr", "gated_delta"])
         for r in results {
             for (name, value) in r.figures { #expect(value.isFinite && value > 0, "\(name) = \(value)") }
         }
