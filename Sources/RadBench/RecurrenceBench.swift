@@ -121,7 +121,7 @@ private final class RecurrenceBenchInputs {
 
     func measureDPLR(chunk: Int, repeats: Int) -> RecurrenceBenchResult {
         let s = shape
-        let checkpoints = Tensor(zeros: [DPLRRecurrence.checkpointElements(shape: s, chunk: chunk)])
+        let checkpoints = Tensor(zeros: [s.checkpointElements(chunk: chunk)])
         let fwd = median(repeats) {
             DPLRRecurrence.forward(r: q.data, logw: dplrLogw.data, k: k.data, v: v.data, alpha: alpha.data,
                                    beta: beta.data, initialState: nil, output: out.data, finalState: state.data,
@@ -148,7 +148,7 @@ private final class RecurrenceBenchInputs {
 
     func measureGatedDelta(repeats: Int) -> RecurrenceBenchResult {
         let s = shape, scale = 1 / Float(s.headSize).squareRoot(), chunk = GatedDeltaRecurrence.defaultChunk
-        let checkpoints = Tensor(zeros: [GatedDeltaRecurrence.checkpointElements(shape: s, chunk: chunk)])
+        let checkpoints = Tensor(zeros: [s.checkpointElements(chunk: chunk)])
         let fwd = median(repeats) {
             GatedDeltaRecurrence.forward(q: q.data, k: kappa.data, v: v.data, logDecay: headLogDecay.data, beta: headBeta.data,
                                          scale: scale, initialState: nil, output: out.data, finalState: state.data, shape: s)

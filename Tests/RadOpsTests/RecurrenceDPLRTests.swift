@@ -80,7 +80,7 @@ import RadOps
         var rng = TestRNG(seed: 36)
         let dOut = rng.tensor(x.r.shape), dFinal = rng.tensor(x.s0.shape)
         let out = Tensor(zeros: x.r.shape), final = Tensor(zeros: x.s0.shape)
-        let checkpoints = Tensor(zeros: [DPLRRecurrence.checkpointElements(shape: shape, chunk: chunk)])
+        let checkpoints = Tensor(zeros: [shape.checkpointElements(chunk: chunk)])
         DPLRRecurrence.forward(r: x.r.data, logw: x.logw.data, k: x.k.data, v: x.v.data, alpha: x.alpha.data,
                                beta: x.beta.data, initialState: x.s0.data, output: out.data, finalState: final.data,
                                checkpoints: checkpoints.data, chunk: chunk, shape: shape)
@@ -138,7 +138,7 @@ import RadOps
         let s0 = try f.tensor("initialState"), dOut = try f.tensor("dOutput"), dFinal = try f.tensor("dFinalState")
         let out = Tensor(zeros: [shape.sequenceCount]), final = Tensor(zeros: [shape.stateCount])
         let chunk = 4
-        let checkpoints = Tensor(zeros: [DPLRRecurrence.checkpointElements(shape: shape, chunk: chunk)])
+        let checkpoints = Tensor(zeros: [shape.checkpointElements(chunk: chunk)])
         DPLRRecurrence.forward(r: x[0].data, logw: x[1].data, k: x[2].data, v: x[3].data, alpha: x[4].data,
                                beta: x[5].data, initialState: s0.data, output: out.data, finalState: final.data,
                                checkpoints: checkpoints.data, chunk: chunk, shape: shape)

@@ -89,7 +89,7 @@ import RadOps
         var rng = TestRNG(seed: 56)
         let dOut = rng.tensor(x.q.shape), dFinal = rng.tensor(x.s0.shape)
         let out = Tensor(zeros: x.q.shape), final = Tensor(zeros: x.s0.shape)
-        let checkpoints = Tensor(zeros: [GatedDeltaRecurrence.checkpointElements(shape: shape, chunk: chunk)])
+        let checkpoints = Tensor(zeros: [shape.checkpointElements(chunk: chunk)])
         GatedDeltaRecurrence.forward(q: x.q.data, k: x.k.data, v: x.v.data, logDecay: x.g.data, beta: x.beta.data,
                                      scale: x.scale, initialState: x.s0.data, output: out.data, finalState: final.data,
                                      checkpoints: checkpoints.data, chunk: chunk, shape: shape)
@@ -162,7 +162,7 @@ import RadOps
         let scale = 1 / Float(shape.headSize).squareRoot()
         let out = Tensor(zeros: [shape.sequenceCount]), final = Tensor(zeros: [shape.stateCount])
         let chunk = 4
-        let checkpoints = Tensor(zeros: [GatedDeltaRecurrence.checkpointElements(shape: shape, chunk: chunk)])
+        let checkpoints = Tensor(zeros: [shape.checkpointElements(chunk: chunk)])
         GatedDeltaRecurrence.forward(q: q.data, k: k.data, v: v.data, logDecay: g.data, beta: beta.data, scale: scale,
                                      initialState: s0.data, output: out.data, finalState: final.data,
                                      checkpoints: checkpoints.data, chunk: chunk, shape: shape)

@@ -62,13 +62,11 @@ public struct ArchitectureOption: Sendable {
 }
 
 public enum ArchitectureCatalog {
-    public static var all: [ArchitectureDescriptor] {
-        StudentArchitectures.registry.map {
-            ArchitectureDescriptor(name: $0.name, summary: $0.summary, options: $0.optionTable + [ArchitectureOption.softmaxLayers])
-        }
+    public static let all: [ArchitectureDescriptor] = StudentArchitectures.registry.map {
+        ArchitectureDescriptor(name: $0.name, summary: $0.summary, options: $0.optionTable + [ArchitectureOption.softmaxLayers])
     }
 
-    public static var names: [String] { all.map(\.name) }
+    public static var names: [String] { StudentArchitectures.names }
 
     public static func descriptor(named name: String) -> ArchitectureDescriptor? { all.first { $0.name == name } }
 }

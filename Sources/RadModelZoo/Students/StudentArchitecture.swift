@@ -160,7 +160,8 @@ public enum StudentArchitectures {
         RadGDNArchitecture.self,
     ]
 
-    public static var names: [String] { registry.map { $0.name }.sorted() }
+    /// In registry order (what the schema and error messages list).
+    public static var names: [String] { registry.map { $0.name } }
 
     /// The paper's final students (what `rad bench` measures by default).
     public static var paperStudents: [String] { registry.filter { $0.isPaperStudent }.map { $0.name } }

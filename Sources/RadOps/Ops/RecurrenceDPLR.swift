@@ -14,7 +14,7 @@ public func dplrRecurrence(r: Tensor, logw: Tensor, k: Tensor, v: Tensor, alpha:
     let final = Tensor(zeros: [shape.batch, shape.heads, shape.headSize, shape.headSize])
     let inputs = [r, logw, k, v, alpha, beta] + (initialState.map { [$0] } ?? [])
     let tape = Tape.active(forAny: inputs)
-    let checkpoints = tape.map { _ in Tensor(zeros: [DPLRRecurrence.checkpointElements(shape: shape, chunk: chunk)]) }
+    let checkpoints = tape.map { _ in Tensor(zeros: [shape.checkpointElements(chunk: chunk)]) }
     DPLRRecurrence.forward(r: r.data, logw: logw.data, k: k.data, v: v.data, alpha: alpha.data, beta: beta.data,
                            initialState: initialState.map { UnsafePointer($0.data) },
                            output: out.data, finalState: final.data,

@@ -20,9 +20,7 @@ public func gatedDeltaRecurrence(q: Tensor, k: Tensor, v: Tensor, logDecay g: Te
     let final = Tensor(zeros: [shape.batch, shape.heads, shape.headSize, shape.headSize])
     let inputs = [q, k, v, g, beta] + (initialState.map { [$0] } ?? [])
     let tape = Tape.active(forAny: inputs)
-    let checkpoints = tape.map { _ in
-        Tensor(zeros: [GatedDeltaRecurrence.checkpointElements(shape: shape, chunk: chunk)])
-    }
+    let checkpoints = tape.map { _ in Tensor(zeros: [shape.checkpointElements(chunk: chunk)]) }
     GatedDeltaRecurrence.forward(q: q.data, k: k.data, v: v.data, logDecay: g.data, beta: beta.data, scale: scale,
                                  initialState: initialState.map { UnsafePointer($0.data) },
                                  output: out.data, finalState: final.data,

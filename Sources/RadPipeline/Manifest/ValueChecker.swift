@@ -145,7 +145,7 @@ struct ValueChecker {
         guard node.mappingPairs != nil else {
             schemaError("\(what) must be a number or a schedule mapping, found \(node.kindName)", node); return nil
         }
-        guard var r = record(node, LearningRateSchedule.fields(warmup: 50), what) else { return nil }
+        guard var r = record(node, LearningRateSchedule.fields, what) else { return nil }
         if r["final"] == nil { r["final"] = r["init"] }
         if r["schedule"] == .string("constant"), r["final"] != r["init"] {
             rangeError("\(what): schedule 'constant' needs final == init (or leave final out); use quarter_cosine, linear or exp to decay", node)

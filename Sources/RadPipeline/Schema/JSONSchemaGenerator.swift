@@ -16,7 +16,7 @@ public enum JSONSchemaGenerator {
                 "description": .string("a count: 100M, 2.5k, 1_000_000, 1e6 (k, M, G/B, T are powers of 1000)"),
                 "anyOf": .array([.object(["type": .string("integer")]), .object(["type": .string("string"), "pattern": .string(SizeParser.pattern)])]),
             ]),
-            "lr_schedule": record(LearningRateSchedule.fields(warmup: 50), description: "learning-rate schedule (spec §1.6)"),
+            "lr_schedule": record(LearningRateSchedule.fields, description: "learning-rate schedule (spec §1.6)"),
             "learning_rate": .object([
                 "description": .string("a constant learning rate, or a schedule"),
                 "anyOf": .array([.object(["type": .string("number")]), .object(["$ref": .string("#/$defs/lr_schedule")])]),

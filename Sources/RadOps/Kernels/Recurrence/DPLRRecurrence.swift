@@ -29,14 +29,6 @@ public enum DPLRRecurrence {
     public static let forwardFlopsPerElement = 9
     public static let backwardFlopsPerElement = 26
 
-    /// Number of checkpoints per (batch, head) for `length` tokens.
-    public static func checkpointCount(length: Int, chunk: Int) -> Int { (length + chunk - 1) / chunk }
-
-    /// Elements of the checkpoint buffer [B, H, checkpointCount, N, N].
-    public static func checkpointElements(shape: RecurrenceShape, chunk: Int) -> Int {
-        shape.batch * shape.heads * checkpointCount(length: shape.length, chunk: chunk) * shape.headStateCount
-    }
-
     /// One token of one head: advances `state` in place and writes `out`. `w` holds exp(logw).
     /// When `saOut` is given it receives sa (N values).
     @inline(__always)
@@ -82,7 +74,7 @@ public enum DPLRRecurrence {
                                shape: RecurrenceShape) {
         precondition(chunk >= 1, "checkpoint chunk must be positive")
         let n = shape.headSize, nn = n * n, heads = shape.heads
-        let chunks = checkpointCount(length: shape.length, chunk: chunk)
+        let chunks = shape.checkpointCount(chunk: chunk)
         Parallel.forEach(shape.batch * heads) { bh in
             let b = bh / heads, h = bh % heads
             let s = shape.startState(finalState, from: initialState, head: bh)
@@ -128,7 +120,7 @@ public enum DPLRRecurrence {
                                 dAlpha: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?,
                                 dInitialState: UnsafeMutablePointer<Float>?, shape: RecurrenceShape) {
         let n = shape.headSize, nn = n * n, heads = shape.heads, len = shape.length
-        let chunks = checkpointCount(length: len, chunk: chunk)
+        let chunks = shape.checkpointCount(chunk: chunk)
         Parallel.forEach(shape.batch * heads) { bh in
             let b = bh / heads, h = bh % heads
             // Scratch: working state, dS, the chunk's old states S_{t−1}, its w and sa, then 6 vectors.

@@ -32,29 +32,17 @@ public enum DPLRRecurrenceReference {
 
     /// states[bh][t + 1] = S_t (S indexed [value i][key j]).
     static func allStates(_ x: Inputs, initialState: UnsafePointer<Float>?, shape: RecurrenceShape) -> [[[Double]]] {
-        let n = shape.headSize, nn = n * n
-        var all: [[[Double]]] = []
-        for b in 0..<shape.batch {
-            for h in 0..<shape.heads {
-                let bh = b * shape.heads + h
-                var s = (0..<nn).map { e in initialState.map { Double($0[bh * nn + e]) } ?? 0 }
-                var seq = [s]
-                for t in 0..<shape.length {
-                    let o = shape.offset(batch: b, token: t, head: h)
-                    var sa = [Double](repeating: 0, count: n)
-                    for i in 0..<n { for j in 0..<n { sa[i] += s[i * n + j] * Double(x.alpha[o + j]) } }
-                    for i in 0..<n {
-                        for j in 0..<n {
-                            s[i * n + j] = s[i * n + j] * exp(Double(x.logw[o + j]))
-                                + Double(x.v[o + i]) * Double(x.k[o + j]) + sa[i] * Double(x.beta[o + j])
-                        }
-                    }
-                    seq.append(s)
+        let n = shape.headSize
+        return RecurrenceReadout.states(initialState: initialState, shape: shape) { o, s in
+            var sa = [Double](repeating: 0, count: n)
+            for i in 0..<n { for j in 0..<n { sa[i] += s[i * n + j] * Double(x.alpha[o + j]) } }
+            for i in 0..<n {
+                for j in 0..<n {
+                    s[i * n + j] = s[i * n + j] * exp(Double(x.logw[o + j]))
+                        + Double(x.v[o + i]) * Double(x.k[o + j]) + sa[i] * Double(x.beta[o + j])
                 }
-                all.append(seq)
             }
         }
-        return all
     }
 
     /// Gradients of Σ y ⊙ dy + Σ S_T ⊙ dS_T with respect to every input.

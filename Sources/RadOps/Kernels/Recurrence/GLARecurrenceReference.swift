@@ -14,41 +14,21 @@ public enum GLARecurrenceReference {
                                logw: UnsafePointer<Float>, scale: Float, initialState: UnsafePointer<Float>?,
                                shape: RecurrenceShape) -> (output: [Float], finalState: [Float]) {
         let states = allStates(q: q, k: k, v: v, logw: logw, initialState: initialState, shape: shape)
-        let n = shape.headSize
-        return RecurrenceReadout.outputs(states, shape: shape) { o, st, out in
-            // o_t[j] = Σ_i q_t[i]·scale·S_t[i][j] (S indexed [key i][value j]).
-            for j in 0..<n {
-                var acc = 0.0
-                for i in 0..<n { acc += Double(q[o + i]) * Double(scale) * st[i * n + j] }
-                out[o + j] = Float(acc)
-            }
-        }
+        return RecurrenceReadout.keyValueOutputs(q: q, scale: scale, states: states, shape: shape)
     }
 
     /// All states S_{−1}...S_{T−1} per (batch, head): states[bh][t + 1] = S_t.
     static func allStates(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                           logw: UnsafePointer<Float>, initialState: UnsafePointer<Float>?,
                           shape: RecurrenceShape) -> [[[Double]]] {
-        let n = shape.headSize, nn = n * n
-        var all: [[[Double]]] = []
-        for b in 0..<shape.batch {
-            for h in 0..<shape.heads {
-                let bh = b * shape.heads + h
-                var s = (0..<nn).map { e in initialState.map { Double($0[bh * nn + e]) } ?? 0 }
-                var seq = [s]
-                for t in 0..<shape.length {
-                    let o = shape.offset(batch: b, token: t, head: h)
-                    for i in 0..<n {
-                        for j in 0..<n {
-                            s[i * n + j] = exp(Double(logw[o + i])) * s[i * n + j] + Double(k[o + i]) * Double(v[o + j])
-                        }
-                    }
-                    seq.append(s)
+        let n = shape.headSize
+        return RecurrenceReadout.states(initialState: initialState, shape: shape) { o, s in
+            for i in 0..<n {
+                for j in 0..<n {
+                    s[i * n + j] = exp(Double(logw[o + i])) * s[i * n + j] + Double(k[o + i]) * Double(v[o + j])
                 }
-                all.append(seq)
             }
         }
-        return all
     }
 
     /// Gradients of Σ o ⊙ dO + Σ S_T ⊙ dS_T with respect to every input.

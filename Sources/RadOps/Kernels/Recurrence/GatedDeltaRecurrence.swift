@@ -43,14 +43,6 @@ public enum GatedDeltaRecurrence {
     public static let forwardFlopsPerElement = 7
     public static let backwardFlopsPerElement = 22
 
-    /// Number of checkpoints per (batch, head) for `length` tokens.
-    public static func checkpointCount(length: Int, chunk: Int) -> Int { (length + chunk - 1) / chunk }
-
-    /// Elements of the checkpoint buffer [B, H, checkpointCount, N, N].
-    public static func checkpointElements(shape: RecurrenceShape, chunk: Int) -> Int {
-        shape.batch * shape.heads * checkpointCount(length: shape.length, chunk: chunk) * shape.headStateCount
-    }
-
     /// One token of one head: advances `state` in place; writes `out` when given, and u and d (N values
     /// each) into `uOut`, `dOut` when given. `a` = e^{g}, `qScale` = scale (q is scaled on the fly).
     /// Columns go 32 at a time where they can (four independent accumulators per sum: one eight-lane
@@ -133,7 +125,7 @@ public enum GatedDeltaRecurrence {
                                shape: RecurrenceShape) {
         precondition(chunk >= 1, "checkpoint chunk must be positive")
         let n = shape.headSize, nn = n * n, heads = shape.heads
-        let chunks = checkpointCount(length: shape.length, chunk: chunk)
+        let chunks = shape.checkpointCount(chunk: chunk)
         Parallel.forEach(shape.batch * heads) { bh in
             let b = bh / heads, h = bh % heads
             let s = shape.startState(finalState, from: initialState, head: bh)
@@ -173,7 +165,7 @@ public enum GatedDeltaRecurrence {
                                 dBeta: UnsafeMutablePointer<Float>?, dInitialState: UnsafeMutablePointer<Float>?,
                                 shape: RecurrenceShape) {
         let n = shape.headSize, nn = n * n, heads = shape.heads, len = shape.length
-        let chunks = checkpointCount(length: len, chunk: chunk)
+        let chunks = shape.checkpointCount(chunk: chunk)
         Parallel.forEach(shape.batch * heads) { bh in
             let b = bh / heads, h = bh % heads
             // Scratch: working state, dS, the chunk's old states S_{t−1} and its u, d; then dd, du, and

@@ -17,15 +17,7 @@ public enum GatedDeltaRecurrenceReference {
                                initialState: UnsafePointer<Float>?,
                                shape: RecurrenceShape) -> (output: [Float], finalState: [Float]) {
         let states = allStates(k: k, v: v, g: g, beta: beta, initialState: initialState, shape: shape)
-        let n = shape.headSize
-        return RecurrenceReadout.outputs(states, shape: shape) { o, st, out in
-            // o_t[j] = Σ_i scale·q_t[i]·S_t[i][j]
-            for j in 0..<n {
-                var acc = 0.0
-                for i in 0..<n { acc += Double(q[o + i]) * Double(scale) * st[i * n + j] }
-                out[o + j] = Float(acc)
-            }
-        }
+        return RecurrenceReadout.keyValueOutputs(q: q, scale: scale, states: states, shape: shape)
     }
 
     /// states[bh][t + 1] = S_t (S indexed [key i][value j]).
@@ -33,29 +25,18 @@ public enum GatedDeltaRecurrenceReference {
                           beta: UnsafePointer<Float>, initialState: UnsafePointer<Float>?,
                           shape: RecurrenceShape) -> [[[Double]]] {
         let n = shape.headSize, nn = n * n
-        var all: [[[Double]]] = []
-        for b in 0..<shape.batch {
-            for h in 0..<shape.heads {
-                let bh = b * shape.heads + h
-                var s = (0..<nn).map { e in initialState.map { Double($0[bh * nn + e]) } ?? 0 }
-                var seq = [s]
-                for t in 0..<shape.length {
-                    let o = shape.offset(batch: b, token: t, head: h), gi = o / n
-                    let a = exp(Double(g[gi])), bt = Double(beta[gi])
-                    for e in 0..<nn { s[e] *= a }
-                    var d = [Double](repeating: 0, count: n)
-                    for j in 0..<n {
-                        var u = 0.0
-                        for i in 0..<n { u += s[i * n + j] * Double(k[o + i]) }
-                        d[j] = bt * (Double(v[o + j]) - u)
-                    }
-                    for i in 0..<n { for j in 0..<n { s[i * n + j] += Double(k[o + i]) * d[j] } }
-                    seq.append(s)
-                }
-                all.append(seq)
+        return RecurrenceReadout.states(initialState: initialState, shape: shape) { o, s in
+            let gi = o / n
+            let a = exp(Double(g[gi])), bt = Double(beta[gi])
+            for e in 0..<nn { s[e] *= a }
+            var d = [Double](repeating: 0, count: n)
+            for j in 0..<n {
+                var u = 0.0
+                for i in 0..<n { u += s[i * n + j] * Double(k[o + i]) }
+                d[j] = bt * (Double(v[o + j]) - u)
             }
+            for i in 0..<n { for j in 0..<n { s[i * n + j] += Double(k[o + i]) * d[j] } }
         }
-        return all
     }
 
     /// Gradients of Σ o ⊙ dO + Σ S_T ⊙ dS_T with respect to every input.

@@ -1,6 +1,41 @@
-/// What the two Double references share, given every state S_t of every (batch, head) — states[bh][t + 1]
-/// = S_t, states[bh][0] the initial state: the forward read-out and the backward walk through time.
+/// What the Double references share, given every state S_t of every (batch, head) — states[bh][t + 1]
+/// = S_t, states[bh][0] the initial state: the walk forward through time that makes them, the read-out
+/// and the backward walk.
 enum RecurrenceReadout {
+    /// Every state of every (batch, head), starting from `initialState` (or zeros); `advance(offset, &S)`
+    /// turns S_{t−1} into S_t for the token at `offset`.
+    static func states(initialState: UnsafePointer<Float>?, shape: RecurrenceShape,
+                       _ advance: (_ offset: Int, _ state: inout [Double]) -> Void) -> [[[Double]]] {
+        let nn = shape.headStateCount
+        var all: [[[Double]]] = []
+        for b in 0..<shape.batch {
+            for h in 0..<shape.heads {
+                let bh = b * shape.heads + h
+                var s = (0..<nn).map { e in initialState.map { Double($0[bh * nn + e]) } ?? 0 }
+                var seq = [s]
+                for t in 0..<shape.length {
+                    advance(shape.offset(batch: b, token: t, head: h), &s)
+                    seq.append(s)
+                }
+                all.append(seq)
+            }
+        }
+        return all
+    }
+
+    /// The read-out of states indexed [key i][value j] (GLA, gated delta): o_t[j] = Σ_i scale·q_t[i]·S_t[i][j].
+    static func keyValueOutputs(q: UnsafePointer<Float>, scale: Float, states: [[[Double]]], shape: RecurrenceShape)
+        -> (output: [Float], finalState: [Float]) {
+        let n = shape.headSize
+        return outputs(states, shape: shape) { o, st, out in
+            for j in 0..<n {
+                var acc = 0.0
+                for i in 0..<n { acc += Double(q[o + i]) * Double(scale) * st[i * n + j] }
+                out[o + j] = Float(acc)
+            }
+        }
+    }
+
     /// Each token's output is read from its own state by `read(offset, S_t, &output)`; the last state
     /// becomes the final state.
     static func outputs(_ states: [[[Double]]], shape: RecurrenceShape,

@@ -34,6 +34,13 @@ public struct RecurrenceShape: Sendable, Equatable, CustomStringConvertible {
         ((b * length + t) * heads + h) * headSize
     }
 
+    /// Checkpoints per (batch, head) of a re-running backward (DPLR, gated delta) that stores the state
+    /// before tokens 0, chunk, 2·chunk, ...
+    public func checkpointCount(chunk: Int) -> Int { (length + chunk - 1) / chunk }
+
+    /// Elements of such a checkpoint buffer [B, H, checkpointCount, N, N].
+    public func checkpointElements(chunk: Int) -> Int { batch * heads * checkpointCount(chunk: chunk) * headStateCount }
+
     public var description: String { "B=\(batch) T=\(length) H=\(heads) N=\(headSize)" }
 
     /// Sets head `bh`'s running state (`states + bh·N²`) to its initial state, or to zeros without one.

@@ -69,6 +69,4 @@ extension StepContext {
         guard let path = sourcePath(role: "tokenizer") else { throw StepFailure("step '\(node.id)' needs a tokenizer") }
         return try SourceCache.shared.tokenizer(path)
     }
-
-    func setting(_ name: String) -> CanonicalValue? { settings[name] }
 }

@@ -39,12 +39,13 @@ public struct LearningRateSchedule: Equatable, Sendable {
     /// The warm-up of every training kind's schedule record.
     public static let defaultWarmupSteps: Int64 = 50
 
-    public static func fields(warmup: Int64) -> [SettingSpec] {
+    /// The record's fields with their defaults.
+    public static var fields: [SettingSpec] {
         [
             SettingSpec("schedule", .choice(schedules), default: .string(Shape.constant.rawValue), "shape of the decay from init to final"),
             SettingSpec("init", .number(min: 0, max: 1), required: true, "learning rate after warm-up"),
             SettingSpec("final", .number(min: 0, max: 1), "learning rate at the end (default: init)"),
-            SettingSpec("warmup_steps", .int(min: 0, max: 1 << 40), default: .int(warmup), "linear warm-up from 1% over this many optimizer steps"),
+            SettingSpec("warmup_steps", .int(min: 0, max: 1 << 40), default: .int(defaultWarmupSteps), "linear warm-up from 1% over this many optimizer steps"),
             SettingSpec("wait", .number(min: 0, max: 1), default: .double(0), "fraction of training before the decay starts (lr_wait)"),
             SettingSpec("endpoint", .number(min: 0, max: 1), default: .double(1), "fraction of training where the decay ends (lr_endpoint)"),
         ]
@@ -54,7 +55,7 @@ public struct LearningRateSchedule: Equatable, Sendable {
     /// (a training kind's `lr` default; what a plain number stands for).
     public static func record(shape: String, initLR: Double, finalLR: Double) -> CanonicalValue {
         var o: [String: CanonicalValue] = [:]
-        for f in fields(warmup: defaultWarmupSteps) { if let d = f.defaultValue { o[f.name] = d } }
+        for f in fields { if let d = f.defaultValue { o[f.name] = d } }
         o["schedule"] = .string(shape); o["init"] = .double(initLR); o["final"] = .double(finalLR)
         return .object(o)
     }
