@@ -18,9 +18,9 @@ struct GraphChecker {
         for step in manifest.steps {
             let spec = step.spec, needs = step.decoded.needs
             let label = "step '\(step.name)' (\(step.kind))"
-            if let after = step.after { reference(after, from: step, key: "after", modelSteps: modelSteps, allSteps: allSteps, written: writtenSteps, allowTeacher: false) }
+            if let after = step.after { reference(after, from: step.name, key: "after", modelSteps: modelSteps, allSteps: allSteps, written: writtenSteps, allowTeacher: false) }
             for (i, m) in step.models.enumerated() {
-                reference(m, from: step, key: "models", index: i, modelSteps: modelSteps, allSteps: allSteps, written: writtenSteps, allowTeacher: true)
+                reference(m, from: step.name, key: "models", index: i, modelSteps: modelSteps, allSteps: allSteps, written: writtenSteps, allowTeacher: true)
             }
             if needs.teacher && !hasTeacher {
                 bag.error("\(label) needs a teacher, but the manifest has no 'teacher' (add teacher: { source: PATH })", at: step.location, .graph)
@@ -46,6 +46,19 @@ struct GraphChecker {
                 bag.error("\(label) \(why), which need a tokenizer: add 'teacher' or 'tokenizer'", at: step.location, .graph)
             }
         }
+        // A step that failed its own checks still has its references checked, so that a misspelt task
+        // does not hide a misspelt model (every problem at once).
+        let validated = Set(allSteps)
+        for (k, v) in root["steps"]?.mappingPairs ?? [] {
+            guard let name = k.scalarText, !validated.contains(name), v.mappingPairs != nil else { continue }
+            if let after = v["after"]?.scalarText {
+                reference(after, from: name, key: "after", modelSteps: modelSteps, allSteps: allSteps, written: writtenSteps, allowTeacher: false)
+            }
+            for (i, item) in (v["models"]?.sequenceItems ?? []).enumerated() {
+                guard let m = item.scalarText else { continue }
+                reference(m, from: name, key: "models", index: i, modelSteps: modelSteps, allSteps: allSteps, written: writtenSteps, allowTeacher: true)
+            }
+        }
         if let student = manifest.student, student.checkpoint == nil, !hasTeacher,
            manifest.steps.contains(where: { $0.spec.modelInput == .optional && $0.after == nil }) {
             bag.error("the student is initialised from the teacher's weights, but the manifest has no 'teacher' (add one, or student.checkpoint)",
@@ -54,25 +67,25 @@ struct GraphChecker {
         checkCycles()
     }
 
-    func reference(_ target: String, from step: Manifest.Step, key: String, index: Int? = nil,
+    func reference(_ target: String, from stepName: String, key: String, index: Int? = nil,
                    modelSteps: [String], allSteps: [String], written: [String], allowTeacher: Bool) {
-        var at = node(step.name, key)
+        var at = node(stepName, key)
         if let index, let items = at?.sequenceItems, index < items.count { at = items[index] }
-        let loc = at?.location ?? step.location
+        let loc = at?.location ?? root["steps"]?[stepName]?.location
         if allowTeacher && target == "teacher" {
-            if root["teacher"] == nil { bag.error("step '\(step.name)' evaluates the teacher, but the manifest has no 'teacher'", at: loc, .graph) }
+            if root["teacher"] == nil { bag.error("step '\(stepName)' evaluates the teacher, but the manifest has no 'teacher'", at: loc, .graph) }
             return
         }
-        if target == step.name { bag.error("step '\(step.name)' refers to itself in '\(key)'", at: loc, .graph); return }
+        if target == stepName { bag.error("step '\(stepName)' refers to itself in '\(key)'", at: loc, .graph); return }
         guard allSteps.contains(target) else {
             if written.contains(target) { return }
             let candidates = written + (allowTeacher ? ["teacher"] : [])
-            bag.error("'\(key)' of step '\(step.name)' names unknown step '\(target)'\(Suggestions.didYouMean(target, candidates))", at: loc, .reference)
+            bag.error("'\(key)' of step '\(stepName)' names unknown step '\(target)'\(Suggestions.didYouMean(target, candidates))", at: loc, .reference)
             return
         }
         guard modelSteps.contains(target) else {
             let kind = manifest.step(named: target)!.kind
-            bag.error("'\(key)' of step '\(step.name)' names step '\(target)' (\(kind)), which produces no model", at: loc, .reference)
+            bag.error("'\(key)' of step '\(stepName)' names step '\(target)' (\(kind)), which produces no model", at: loc, .reference)
             return
         }
     }

@@ -15,16 +15,15 @@ public enum ManifestLoader {
     public static func load(_ file: String, overrides: [String] = [],
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             workspace: ExportTarget.Workspace = .default,
-                            memory: ManifestMemoryCheck? = nil) throws -> Manifest {
+                            memory: ManifestMemoryCheck? = nil, checkInputs: Bool = false) throws -> Manifest {
         var source = ManifestSource(environment: environment)
         do {
             let root = try source.load(file, overrides: overrides)
-            let manifest = try ManifestValidator().validate(root, file: file)
-            let exports = ExportTarget.diagnostics(manifest, root: root, workspace: workspace)
-            if !exports.isEmpty { throw ManifestErrors(exports) }
-            // `memory` (the CLI's `ManifestMemoryCheck.onThisMachine()`) refuses steps that cannot fit.
-            if let tooLarge = memory?.diagnostics(manifest), !tooLarge.isEmpty { throw ManifestErrors(tooLarge) }
-            return manifest
+            // Export folders and (with `memory`, the CLI's `ManifestMemoryCheck.onThisMachine()`) steps that
+            // cannot fit are checked in the same pass as the rest: every problem at once.
+            var checks: [(Manifest, YamlNode) -> [Diagnostic]] = [{ ExportTarget.diagnostics($0, root: $1, workspace: workspace) }]
+            if let memory { checks.append { m, _ in memory.diagnostics(m) } }
+            return try ManifestValidator().validate(root, file: file, checkInputs: checkInputs, alsoCheck: checks)
         } catch let e as ManifestErrors {
             throw Failure(diagnostics: e.diagnostics, sources: source.texts)
         }

@@ -6,7 +6,11 @@ import Foundation
 public struct ManifestValidator {
     public init() {}
 
-    public func validate(_ root: YamlNode, file: String) throws -> Manifest {
+    /// `checkInputs`: also require every file, folder and glob the manifest names (`InputChecker`).
+    /// `alsoCheck`: further checks of the (possibly partial) manifest whose problems are reported with
+    /// the validator's own, so that one pass shows every problem (exports, memory).
+    public func validate(_ root: YamlNode, file: String, checkInputs: Bool = false,
+                         alsoCheck: [(Manifest, YamlNode) -> [Diagnostic]] = []) throws -> Manifest {
         let bag = DiagnosticBag()
         let c = ValueChecker(bag: bag)
         guard let pairs = root.mappingPairs else {
@@ -34,6 +38,8 @@ public struct ManifestValidator {
         let manifest = Manifest(file: file, name: name ?? "unnamed", seed: seed, teacher: teacher, tokenizer: tokenizer,
                                 data: data, student: student, steps: steps, resolved: Self.json(root))
         GraphChecker(manifest: manifest, root: root, bag: bag).check()
+        if checkInputs { InputChecker(manifest: manifest, root: root, bag: bag).check() }
+        for check in alsoCheck { bag.append(contentsOf: check(manifest, root)) }
         if !bag.isEmpty { throw ManifestErrors(bag.sorted) }
         return manifest
     }
@@ -144,6 +150,12 @@ public struct ManifestValidator {
                   let kindType = StepKindCatalog.shared.stepKind(kind) else { continue }
             let spec = kindType.spec
             guard var settings = c.record(v, spec.settings, "step '\(name)' (\(kind))", extraKeys: ["kind"]) else { continue }
+            // A path's default is relative to the manifest that writes the step, as a written path would be.
+            for setting in spec.settings where v[setting.name] == nil {
+                if case .path = setting.type, let d = settings[setting.name]?.stringValue {
+                    settings[setting.name] = .string(ManifestPaths.resolve(d, from: k.location))
+                }
+            }
             if spec.setting(named: "lr_attention") != nil, settings["lr_attention"] == nil, let lr = settings["lr"] {
                 settings["lr_attention"] = lr
             }

@@ -14,13 +14,48 @@ public struct Plan: Sendable {
         public var sequences: Int64?
         public var flops: Double?
         public var seconds: Double?
+        /// Estimated peak memory of the step (`MemoryEstimate`), in bytes.
+        public var peakBytes: Double?
     }
     public var manifest: String
     public var entries: [Entry]
+    /// The machine the times and memory figures assume.
+    public var machine: PlanMachine
+
+    /// The steps that will compute (run or resume).
+    var computing: [Entry] { entries.filter { $0.decision == .run || $0.decision == .resume } }
+    public var totalFlops: Double { computing.compactMap(\.flops).reduce(0, +) }
+    public var totalSeconds: Double { computing.compactMap(\.seconds).reduce(0, +) }
+    public var totalTokens: Int64 { computing.compactMap(\.tokens).reduce(0, +) }
+    /// Steps run one after the other, so the run's peak is the largest step's.
+    public var peakBytes: Double { entries.compactMap(\.peakBytes).max() ?? 0 }
+
+    /// Steps whose estimate exceeds most of the machine's memory (the validator refuses what exceeds all of it).
+    public var memoryWarnings: [String] {
+        guard let memory = machine.memory else { return [] }
+        return entries.compactMap { e in
+            guard let b = e.peakBytes, b > Self.memoryWarningShare * Double(memory.bytes) else { return nil }
+            return "warning: step '\(e.id)' needs about \(Units.bytes(Int64(b))) at its peak, more than "
+                + "\(Int(Self.memoryWarningShare * 100))% of what there is (\(memory.described)); "
+                + "other processes may leave it too little (micro_batch or activation_checkpointing lower it)"
+        }
+    }
+    public static let memoryWarningShare = 0.8
 
     public var json: CanonicalValue {
-        .object([
+        var m: [String: CanonicalValue] = ["processor": .string(machine.processor), "cores": .int(Int64(machine.cores)),
+                                           "training_flops_per_s": .double(machine.trainingFlopsPerSecond.rounded())]
+        m["memory_bytes"] = machine.memory.map { .int($0.bytes) } ?? .null
+        switch machine.origin {
+        case .calibrated(let gemm, let date): m["origin"] = .string("calibrated"); m["gemm_flops_per_s"] = .double(gemm.rounded()); m["date"] = .string(date)
+        case .given: m["origin"] = .string("given")
+        case .assumed: m["origin"] = .string("assumed")
+        }
+        return .object([
             "manifest": .string(manifest),
+            "machine": .object(m),
+            "total": .object(["tokens": .int(totalTokens), "flops": .double(totalFlops), "seconds": .double((totalSeconds * 10).rounded() / 10),
+                              "peak_bytes": .double(peakBytes.rounded())]),
             "steps": .array(entries.map { e in
                 var o: [String: CanonicalValue] = ["id": .string(e.id), "kind": .string(e.kind), "key": .string(e.key),
                                                    "decision": .string(e.decision.rawValue), "why": .array(e.why.map { .string($0) })]
@@ -29,25 +64,33 @@ public struct Plan: Sendable {
                 o["sequences"] = e.sequences.map { .int($0) } ?? .null
                 o["flops"] = e.flops.map { .double($0) } ?? .null
                 o["seconds"] = e.seconds.map { .double(($0 * 10).rounded() / 10) } ?? .null
+                o["peak_bytes"] = e.peakBytes.map { .double($0.rounded()) } ?? .null
                 return .object(o)
             }),
         ])
     }
 
     public var table: String {
-        var rows = [["step", "kind", "decision", "tokens", "opt steps", "sequences", "FLOPs", "time", "why"]]
+        var rows = [["step", "kind", "decision", "tokens", "opt steps", "sequences", "FLOPs", "time", "peak mem", "why"]]
         for e in entries {
             rows.append([e.id, e.kind, e.decision.rawValue,
                          e.tokens.map { Units.count($0) } ?? "-", e.optimizerSteps.map { Units.count($0) } ?? "-",
                          e.sequences.map { Units.count($0) } ?? "-",
                          e.tokens == nil ? "-" : (e.flops.map { Units.flops($0) } ?? "?"),
                          e.tokens == nil ? "-" : (e.seconds.map { Units.duration($0) } ?? "?"),
+                         e.peakBytes.map { Units.bytes(Int64($0)) } ?? "-",
                          e.why.joined(separator: "; ")])
         }
+        let unknown = computing.contains { $0.tokens != nil && $0.seconds == nil }
+        rows.append(["total", "", "\(computing.count) to compute", Units.count(totalTokens), "", "",
+                     totalFlops > 0 ? Units.flops(totalFlops) : "-",
+                     totalSeconds > 0 ? Units.duration(totalSeconds) + (unknown ? "+?" : "") : (unknown ? "?" : "-"),
+                     peakBytes > 0 ? Units.bytes(Int64(peakBytes)) : "-", "steps run one at a time: the run's peak is its largest step's"])
         let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max()! }
-        return rows.map { r in
+        let table = rows.map { r in
             (0..<r.count - 1).map { r[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  " + r.last!
-        }.joined(separator: "\n")
+        }
+        return ([machine.described] + table + memoryWarnings).joined(separator: "\n")
     }
 }
 
@@ -60,20 +103,24 @@ public struct Planner {
     public var runsRoot: URL
     public var shapes: (any ModelShapeProvider)?
     public var fingerprinter = Fingerprinter()
+    /// The machine the times assume (nil: `assumedFlopsPerSecond` on this machine's memory).
+    public var machine: PlanMachine?
 
-    public init(store: ArtifactStore, runsRoot: URL, shapes: (any ModelShapeProvider)? = ModelShapes.provider) {
-        self.store = store; self.runsRoot = runsRoot; self.shapes = shapes
+    public init(store: ArtifactStore, runsRoot: URL, shapes: (any ModelShapeProvider)? = ModelShapes.provider, machine: PlanMachine? = nil) {
+        self.store = store; self.runsRoot = runsRoot; self.shapes = shapes; self.machine = machine
     }
 
     public func plan(_ manifest: Manifest) -> Plan {
         let graph = StepGraph(manifest: manifest)
         let keys = CacheKeyDeriver(fingerprinter: fingerprinter).keys(for: graph, seed: manifest.seed)
-        let previous = RunRecord.load(from: RunRecord.directory(for: manifest, runsRoot: runsRoot))
+        let previous = RunRecord.latestDirectory(for: manifest, runsRoot: runsRoot).flatMap(RunRecord.load(from:))
         var teacherShape: ModelShape?
         if let t = manifest.teacher { teacherShape = try? shapes?.teacherShape(source: t.source, format: t.format) }
         let studentShape = teacherShape.flatMap { ts in
             manifest.student.flatMap { shapes?.studentShape($0.descriptor, teacher: ts) } ?? ts
         }
+        let machine = self.machine ?? PlanMachine(processor: PlanMachine.processorName(), cores: ProcessInfo.processInfo.activeProcessorCount,
+                                                  memory: .current(), trainingFlopsPerSecond: Self.assumedFlopsPerSecond, origin: .assumed)
         var decisions: [String: Plan.Decision] = [:]
         var entries: [Plan.Entry] = []
         for node in graph.nodes {
@@ -121,12 +168,18 @@ public struct Planner {
                     if let rate = previous?.node(node.id)?["tokens_per_s"]?.doubleValue, rate > 0 {
                         e.seconds = Double(tokens) / rate
                     } else {
-                        e.seconds = e.flops! / Self.assumedFlopsPerSecond
+                        e.seconds = e.flops! / machine.trainingFlopsPerSecond
                     }
                 }
             }
+            if let step = node.step, let st = studentShape {
+                let bytes = step.decoded.training != nil
+                    ? MemoryEstimate.training(step, student: st, teacher: teacherShape)
+                    : step.decoded.scoring.map { w in MemoryEstimate.evaluation(step, models: w.models.map { $0 == "teacher" ? (teacherShape ?? st) : st }) } ?? 0
+                if bytes > 0 { e.peakBytes = bytes }
+            }
             entries.append(e)
         }
-        return Plan(manifest: manifest.name, entries: entries)
+        return Plan(manifest: manifest.name, entries: entries, machine: machine)
     }
 }

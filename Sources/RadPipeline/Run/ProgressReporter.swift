@@ -11,6 +11,8 @@ final class ProgressReporter {
     let isTerminal: Bool
     private(set) var metrics: FileHandle?
     let metricsURL: URL?
+    /// The run every metrics line belongs to (`"run"` in each line).
+    let runID: String?
     private(set) var metricsFailure: FileFailure?
     let plainInterval: TimeInterval
     let sink: (String) -> Void
@@ -21,8 +23,9 @@ final class ProgressReporter {
     /// A progress line without its newline is on the terminal.
     var lineOpen = false
 
-    init(isTerminal: Bool, metricsURL: URL?, plainInterval: TimeInterval = 10, sink: @escaping (String) -> Void) {
+    init(isTerminal: Bool, metricsURL: URL?, runID: String? = nil, plainInterval: TimeInterval = 10, sink: @escaping (String) -> Void) {
         self.isTerminal = isTerminal; self.plainInterval = plainInterval; self.sink = sink; self.metricsURL = metricsURL
+        self.runID = runID
         guard let metricsURL else { metrics = nil; return }
         do {
             if !FileManager.default.fileExists(atPath: metricsURL.path),
@@ -63,6 +66,7 @@ final class ProgressReporter {
                                                 "elapsed_s": .double((elapsed * 1000).rounded() / 1000),
                                                 "time": .string(ISO8601DateFormatter().string(from: now))]
         if let loss { record["loss"] = .double(loss) }
+        if let runID { record["run"] = .string(runID) }
         // The record's own keys win: a trainer's optimizer "step" must not replace the pipeline step's
         // name (the report groups the curves by it); such a metric is kept as "optimizer_step".
         for (k, v) in extra where v.isFinite { record[record[k] == nil ? k : "optimizer_" + k] = .double(v) }

@@ -11,7 +11,48 @@ public struct RunRecord {
 
     public init(value: CanonicalValue) { self.value = value }
 
-    public static func directory(for manifest: Manifest, runsRoot: URL) -> URL { runsRoot.appendingPathComponent(manifest.name) }
+    /// `runs/NAME`: one folder per run of the manifest named NAME (`runs/NAME/RUN-ID`), and `latest`, a
+    /// link to the last one, so that a run never overwrites another's record, metrics, evaluation or report.
+    public static func nameFolder(for manifest: Manifest, runsRoot: URL) -> URL { runsRoot.appendingPathComponent(manifest.name) }
+    public static let latestLink = "latest"
+
+    /// The last run's folder of `runs/NAME` (nil when it has none): `latest`, or the folder itself when it
+    /// is an older rad's single run folder (its `run.json` directly inside).
+    public static func latestDirectory(for manifest: Manifest, runsRoot: URL) -> URL? {
+        runFolder(nameFolder(for: manifest, runsRoot: runsRoot))
+    }
+
+    /// A run's folder from what a user names: the run folder itself, or `runs/NAME` (its latest run).
+    public static func runFolder(_ folder: URL) -> URL? {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: folder.appendingPathComponent(fileName).path) { return folder }
+        let latest = folder.appendingPathComponent(latestLink)
+        return fm.fileExists(atPath: latest.path) ? latest.resolvingSymlinksInPath() : nil
+    }
+
+    /// A new run's id: its start time (UTC, so ids sort as runs started) and a random suffix that keeps two
+    /// runs started in the same second apart.
+    public static func newRunID(at date: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX"); f.timeZone = TimeZone(identifier: "UTC"); f.dateFormat = "yyyyMMdd-HHmmss"
+        return f.string(from: date) + "-" + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
+    }
+
+    /// Points `runs/NAME/latest` at `id`, replacing the old link in one rename (a reader sees the old or
+    /// the new run, never none). Only a link is ever replaced: a file or folder named `latest` is left alone.
+    public static func pointLatest(in nameFolder: URL, to id: String) throws {
+        let link = nameFolder.appendingPathComponent(latestLink).path
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: link), attributes[.type] as? FileAttributeType != .typeSymbolicLink {
+            throw FileFailure(path: ManifestSource.display(link), cause: "exists and is not rad's link to the latest run; move it away")
+        }
+        let temporary = nameFolder.appendingPathComponent(".\(latestLink).\(getpid()).tmp").path
+        unlink(temporary)
+        guard symlink(id, temporary) == 0, rename(temporary, link) == 0 else {
+            let cause = String(cString: strerror(errno))
+            unlink(temporary)
+            throw FileFailure(path: ManifestSource.display(link), cause: cause)
+        }
+    }
 
     public static func load(from dir: URL) -> RunRecord? {
         guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(fileName).path),

@@ -21,7 +21,9 @@ public final class Runner {
 
     public struct Summary {
         public var outcomes: [(id: String, outcome: NodeOutcome, seconds: Double)]
+        /// `runs/NAME/RUN-ID`, this run's own folder.
         public var runDirectory: URL
+        public var runID: String
         public func outcome(_ id: String) -> NodeOutcome? { outcomes.first { $0.id == id }?.outcome }
         public var ran: [String] { outcomes.filter { $0.outcome == .ran }.map(\.id) }
         public var cached: [String] { outcomes.filter { $0.outcome == .cached }.map(\.id) }
@@ -32,6 +34,8 @@ public final class Runner {
     public let registry: ExecutorRegistry
     public let options: Options
     public let fingerprinter = Fingerprinter()
+    /// This run's folder, once `run()` has made it (a caller that catches `Interrupted` names it).
+    public private(set) var runDirectory: URL?
 
     public init(manifest: Manifest, store: ArtifactStore, registry: ExecutorRegistry, options: Options) {
         self.manifest = manifest; self.store = store; self.registry = registry; self.options = options
@@ -49,12 +53,17 @@ public final class Runner {
         }
         let keys = CacheKeyDeriver(fingerprinter: fingerprinter).keys(for: graph, seed: manifest.seed)
         let targets = options.until.map { graph.ancestors(of: $0) } ?? Set(graph.nodes.map(\.id))
-        let runDir = RunRecord.directory(for: manifest, runsRoot: options.runsRoot)
-        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
-        let previous = RunRecord.load(from: runDir)
-        let progress = ProgressReporter(isTerminal: options.isTerminal, metricsURL: runDir.appendingPathComponent("metrics.jsonl"),
-                                        sink: options.output)
         let started = Date()
+        let nameFolder = RunRecord.nameFolder(for: manifest, runsRoot: options.runsRoot)
+        let previous = RunRecord.latestDirectory(for: manifest, runsRoot: options.runsRoot).flatMap(RunRecord.load(from:))
+        let runID = RunRecord.newRunID(at: started)
+        let runDir = nameFolder.appendingPathComponent(runID)
+        try FileFailure.wrap(path: ManifestSource.display(runDir.path)) {
+            try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+        }
+        runDirectory = runDir
+        let progress = ProgressReporter(isTerminal: options.isTerminal, metricsURL: runDir.appendingPathComponent("metrics.jsonl"),
+                                        runID: runID, sink: options.output)
         var outcomes: [(String, NodeOutcome, Double)] = []
         var nodeRecords: [String: CanonicalValue] = previous?.value["nodes"]?.objectValue ?? [:]
         var artifacts: [String: Artifact] = [:]
@@ -159,7 +168,7 @@ public final class Runner {
         // metrics.jsonl could not be written: the progress reporter printed the error line; the run fails (exit 1).
         if failure == nil, interrupted == nil, let lost = progress.metricsFailure { failure = ReportedFailure("\(lost)") }
         let record = CanonicalValue.object([
-            "manifest": .string(manifest.name), "file": .string(manifest.file), "resolved": manifest.resolved,
+            "manifest": .string(manifest.name), "run": .string(runID), "file": .string(manifest.file), "resolved": manifest.resolved,
             "seed": .int(manifest.seed), "engine": .string(RadVersion.engine), "numerics": .int(Int64(RadVersion.numericsVersion)),
             "started": .string(ISO8601DateFormatter().string(from: started)),
             "finished": .string(ISO8601DateFormatter().string(from: Date())),
@@ -169,11 +178,13 @@ public final class Runner {
             "order": .array(graph.nodes.map { .string($0.id) }),
         ])
         // A record that cannot be written must not hide the step's own failure (or the interruption).
-        do { try RunRecord(value: record).save(to: runDir) }
-        catch where failure != nil || interrupted != nil { options.output("error: \(ErrorMessage.oneLine(error))\n") }
+        do {
+            try RunRecord(value: record).save(to: runDir)
+            try RunRecord.pointLatest(in: nameFolder, to: runID)
+        } catch where failure != nil || interrupted != nil { options.output("error: \(ErrorMessage.oneLine(error))\n") }
         if let failure { throw failure }
         if let interrupted { throw interrupted }
-        return Summary(outcomes: outcomes.map { ($0.0, $0.1, $0.2) }, runDirectory: runDir)
+        return Summary(outcomes: outcomes.map { ($0.0, $0.1, $0.2) }, runDirectory: runDir, runID: runID)
     }
 
     func context(_ node: StepGraph.Node, _ key: CacheKey, _ artifacts: [String: Artifact], _ runDir: URL,
@@ -182,7 +193,7 @@ public final class Runner {
         for (role, id) in node.inputs where artifacts[id] != nil { inputs[role] = artifacts[id] }
         let work = store.scratchDirectory("work-\(key.key.prefix(16))")
         return StepContext(manifest: manifest, node: node, key: key, inputs: inputs, store: store,
-                           runDirectory: runDir, workDirectory: work, progress: progress)
+                           runDirectory: runDir, runsRoot: options.runsRoot, workDirectory: work, progress: progress)
     }
 
     func flushWarnings() {

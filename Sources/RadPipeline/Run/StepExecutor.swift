@@ -60,15 +60,18 @@ public final class StepContext {
     /// are not artifacts: read them from `manifest.teacher` / `sourcePath(role:)`.
     public let inputs: [String: Artifact]
     public let store: ArtifactStore
+    /// This run's folder, `runs/NAME/RUN-ID`.
     public let runDirectory: URL
+    /// The runs folder (`--runs`), which exports must not touch.
+    public let runsRoot: URL
     /// A scratch folder for files the step wants to return in its output.
     public let workDirectory: URL
     let progress: ProgressReporter
 
     init(manifest: Manifest, node: StepGraph.Node, key: CacheKey, inputs: [String: Artifact], store: ArtifactStore,
-         runDirectory: URL, workDirectory: URL, progress: ProgressReporter) {
+         runDirectory: URL, runsRoot: URL, workDirectory: URL, progress: ProgressReporter) {
         self.manifest = manifest; self.node = node; self.key = key; self.inputs = inputs; self.store = store
-        self.runDirectory = runDirectory; self.workDirectory = workDirectory; self.progress = progress
+        self.runDirectory = runDirectory; self.runsRoot = runsRoot; self.workDirectory = workDirectory; self.progress = progress
     }
 
     public var seed: Int64 { manifest.seed }

@@ -12,9 +12,17 @@ struct ManifestOptions: ParsableArguments {
     @Option(name: .customShort("s"), help: ArgumentHelp("Override a value: -s steps.distill.lr=2e-5 (repeatable).", valueName: "path=value"))
     var set: [String] = []
 
-    func load(workspace: ExportTarget.Workspace = .default) throws -> Manifest {
-        try ManifestLoader.load(manifest, overrides: set, workspace: workspace, memory: .onThisMachine())
+    /// `inputs`: nil for verbs that read only the document (`dag`); given, whether the files it names are checked.
+    func load(workspace: ExportTarget.Workspace = .default, inputs: InputCheckOptions? = nil) throws -> Manifest {
+        try ManifestLoader.load(manifest, overrides: set, workspace: workspace, memory: .onThisMachine(),
+                                checkInputs: inputs.map { !$0.skipInputChecks } ?? false)
     }
+}
+
+/// `validate`, `plan` and `run` check that every file, folder and glob the manifest names exists.
+struct InputCheckOptions: ParsableArguments {
+    @Flag(help: "Do not check that the files, folders and globs the manifest names exist (e.g. to plan a paper manifest whose teacher is not downloaded).")
+    var skipInputChecks = false
 }
 
 struct CacheOptions: ParsableArguments {

@@ -7,16 +7,42 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan", abstract: "Show what `rad run` would do per step (cached / run / resume), why, and what it costs.")
 
     @OptionGroup var manifest: ManifestOptions
+    @OptionGroup var inputs: InputCheckOptions
     @OptionGroup var cache: CacheOptions
     @Flag(help: "Print the plan as JSON.")
     var json = false
+    @Option(help: ArgumentHelp("Plan for a machine whose training loops sustain this many GFLOP/s (default: measured here by a short GEMM calibration, cached in the cache folder).", valueName: "GFLOP/s"))
+    var gflops: Double?
 
     func run() throws {
         try reportingErrors {
-            let m = try manifest.load(workspace: cache.workspace)
+            let m = try manifest.load(workspace: cache.workspace, inputs: inputs)
             ModelShapes.provider = ModelZooShapes()   // sizes from the GGUF header / config.json, no weights
-            let plan = Planner(store: try cache.store(), runsRoot: cache.runsRoot).plan(m)
+            let store = try cache.store()
+            if let gflops, !(gflops > 0 && gflops.isFinite) { throw RunInputError("--gflops must be a positive number, found \(gflops)") }
+            let machine = gflops.map { PlanMachine.given(gflops: $0) } ?? PlanMachine.calibrated(cacheRoot: store.root)
+            let plan = Planner(store: store, runsRoot: cache.runsRoot, machine: machine).plan(m)
             print(json ? plan.json.prettyJSON : plan.table)
+            if !json, !manifest.set.isEmpty { print(Self.overridden(manifest.set, in: m)) }
         }
+    }
+
+    /// What each `-s` left in the manifest, whole: `-s steps.distill.lr=2e-5` sets only `init` of a record,
+    /// so the line shows the record it made (`{init: 2e-05, schedule: constant, warmup_steps: 2}`).
+    /// Step settings show as validated (defaults filled in), the rest as written.
+    static func overridden(_ overrides: [String], in m: Manifest) -> String {
+        var lines = ["overrides:"]
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "=") else { continue }
+            let path = o[..<eq].split(separator: ".").map(String.init)
+            let value: CanonicalValue?
+            if path.count >= 3, path[0] == "steps", let step = m.step(named: path[1]) {
+                value = path.dropFirst(3).reduce(step.settings[path[2]]) { $0?[$1] }
+            } else {
+                value = path.reduce(Optional(m.resolved)) { $0?[$1] }
+            }
+            lines.append("  -s \(o)  ->  \(path.joined(separator: ".")): \(value?.display ?? "(not in the manifest)")")
+        }
+        return lines.joined(separator: "\n")
     }
 }

@@ -7,12 +7,14 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a self-contained HTML report (loss curves, teacher vs student table) for a run folder.")
 
-    @Argument(help: "The run folder (runs/NAME).") var runFolder: String
+    @Argument(help: "A run folder (runs/NAME/RUN-ID), or runs/NAME for its latest run.") var runFolder: String
 
     func run() throws {
         try reportingErrors {
             do {
-                let out = try HTMLReport.write(runDirectory: URL(fileURLWithPath: runFolder))
+                // `runs/NAME` means its latest run; a run's own folder is itself.
+                let folder = URL(fileURLWithPath: runFolder)
+                let out = try HTMLReport.write(runDirectory: RunRecord.runFolder(folder) ?? folder)
                 print(out.path)
             } catch let error as HTMLReport.Failure {
                 throw DataError(error.description)

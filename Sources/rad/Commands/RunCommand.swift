@@ -7,6 +7,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run", abstract: "Run the steps of a manifest that are not cached, in dependency order.")
 
     @OptionGroup var manifest: ManifestOptions
+    @OptionGroup var inputs: InputCheckOptions
     @OptionGroup var cache: CacheOptions
     @Option(help: "Stop after this step (runs only what it needs).")
     var until: String?
@@ -16,7 +17,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         Interruption.install()
         try reportingErrors {
-            let m = try manifest.load(workspace: cache.workspace)
+            let m = try manifest.load(workspace: cache.workspace, inputs: inputs)
             let store = try cache.store()
             let runner = Runner(manifest: m, store: store, registry: ExecutorRegistry.engine,
                                 options: .init(until: until, force: Set(force), runsRoot: cache.runsRoot,
@@ -24,8 +25,8 @@ struct RunCommand: ParsableCommand {
             let summary: Runner.Summary
             do { summary = try runner.run() }
             catch let stop as Interrupted {
-                Terminal.err("rad: \(stop.description); finished steps are cached, the run record is "
-                             + "\(RunRecord.directory(for: m, runsRoot: cache.runsRoot).appendingPathComponent(RunRecord.fileName).path)\n"
+                let record = runner.runDirectory.map { " the run record is \($0.appendingPathComponent(RunRecord.fileName).path);" } ?? ""
+                Terminal.err("rad: \(stop.description); finished steps are cached;\(record)\n"
                              + "resume with: \(ShellWords.commandLine(CommandLine.arguments))\n")
                 throw ExitCode(stop.exitCode)
             }

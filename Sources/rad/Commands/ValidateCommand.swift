@@ -12,6 +12,8 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .customShort("s"), help: ArgumentHelp("Override a value: -s steps.distill.lr=2e-5 (repeatable).", valueName: "path=value"))
     var set: [String] = []
 
+    @OptionGroup var inputs: InputCheckOptions
+
     @Flag(help: "Print the JSON Schema of the manifest language and exit.")
     var printSchema = false
 
@@ -21,7 +23,7 @@ struct ValidateCommand: ParsableCommand {
         var failed = false
         for file in manifests {
             do {
-                let m = try reportingErrors { try ManifestLoader.load(file, overrides: set, memory: .onThisMachine()) }
+                let m = try reportingErrors { try ManifestLoader.load(file, overrides: set, memory: .onThisMachine(), checkInputs: !inputs.skipInputChecks) }
                 print("\(file): ok (\(m.name): \(m.steps.count) step\(m.steps.count == 1 ? "" : "s"))")
             } catch { failed = true }
         }

@@ -17,7 +17,12 @@ struct EvaluateStep: StepKind {
         /// Score only the first N held-out tokens (nil: all).
         var heldoutTokens: Int?
         var threads: Int
+        /// Absolute path of the folder of the tasks' request files.
+        var benchmarks: String
     }
+
+    /// The `benchmarks` default, relative to the manifest that writes the step.
+    static let defaultBenchmarks = "assets/benchmarks"
 
     static let spec = StepKindSpec(
         name: "evaluate",
@@ -31,6 +36,8 @@ struct EvaluateStep: StepKind {
             SettingSpec("seq_len", .int(min: 1, max: 1 << 20), default: .int(512), "window length of the perplexity"),
             SettingSpec("heldout_tokens", .size(min: 0), default: .int(0), "score only the first N held-out tokens (0 = all)"),
             SettingSpec("threads", .int(min: 0, max: 4096), default: .int(0), cosmetic: true, "worker threads (0 = all cores)"),
+            SettingSpec("benchmarks", .path, default: .string(defaultBenchmarks),
+                        "folder of the tasks' request files (TASK.jsonl), relative to the manifest; scripts/fetch-assets.sh benchmarks fills assets/benchmarks"),
         ],
         modelInput: .none, producesModel: false)
 
@@ -43,7 +50,18 @@ struct EvaluateStep: StepKind {
         return Settings(models: try r.strings("models"), tasks: tasks, limit: limit > 0 ? limit : nil,
                         heldoutData: try r.bool("heldout_perplexity") ? try r.string("data") : nil,
                         seqLen: Int(try r.int("seq_len")), heldoutTokens: heldoutTokens > 0 ? heldoutTokens : nil,
-                        threads: Int(try r.int("threads")))
+                        threads: Int(try r.int("threads")), benchmarks: try r.string("benchmarks"))
+    }
+
+    /// The request files by their content, not their folder: moving a checkout keeps the key, new requests change it.
+    static func keySettings(_ settings: [String: CanonicalValue], fingerprinter: Fingerprinter) -> [String: CanonicalValue] {
+        var s = settings
+        guard let folder = s["benchmarks"]?.stringValue else { return s }
+        let tasks = s["tasks"]?.arrayValue?.compactMap(\.stringValue).compactMap(EvalTask.init(rawValue:)) ?? []
+        var files: [String: CanonicalValue] = [:]
+        for t in tasks { files[t.fileName] = .string(fingerprinter.fingerprint(path: (folder as NSString).appendingPathComponent(t.fileName))) }
+        s["benchmarks"] = .object(files)
+        return s
     }
 
     /// `models: [teacher]` is a model input of its own, so the teacher is not a need here.
@@ -51,7 +69,8 @@ struct EvaluateStep: StepKind {
         StepNeeds(data: s.heldoutData.map {
             .init($0, missingDefault: "computes held-out perplexity on data '\($0)', which the manifest does not define "
                   + "(add data: { \($0): ... } or heldout_perplexity: false)")
-        }, tokenizerFor: s.tasks.isEmpty ? nil : "runs benchmarks")
+        }, tokenizerFor: s.tasks.isEmpty ? nil : "runs benchmarks",
+        benchmarks: s.tasks.isEmpty ? nil : .init(folder: s.benchmarks, tasks: s.tasks))
     }
 
     static func scoring(_ s: Settings) -> ScoringWindows? { ScoringWindows(seqLen: Int64(s.seqLen), models: s.models) }
@@ -62,8 +81,7 @@ struct EvaluateStep: StepKind {
         if s.threads > 0 { Parallel.setThreadCount(s.threads) }
         var heldoutTokens = try context.inputs["data"].map { try TokenStream.load($0) } ?? []
         if let cap = s.heldoutTokens, heldoutTokens.count > cap { heldoutTokens = Array(heldoutTokens.prefix(cap)) }
-        let benchmarks = EvaluateStep.benchmarkDirectory(manifest: context.manifest)
-        let documents = try tasks.map { try EvalRequestLoader.load(benchmarks.appendingPathComponent($0.fileName).path, limit: limit) }
+        let documents = try tasks.map { try EvalRequestLoader.load((s.benchmarks as NSString).appendingPathComponent($0.fileName), limit: limit) }
         // Progress counts requests (one per answer choice) over every model and task of the step.
         let requestsPerModel = documents.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
         let totalRequests = Int64(requestsPerModel * models.count)
@@ -136,17 +154,6 @@ struct EvaluateStep: StepKind {
             }
             return (name, results, heldout)
         }
-    }
-
-    /// `assets/benchmarks` next to the manifest's project (the manifest's folder or its parents).
-    static func benchmarkDirectory(manifest: Manifest) -> URL {
-        var dir = URL(fileURLWithPath: manifest.file).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("assets/benchmarks")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("assets/benchmarks")
     }
 
     static func table(_ perModel: [(String, [TaskResult], ScoreResult?)]) -> String {

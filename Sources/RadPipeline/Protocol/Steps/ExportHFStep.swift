@@ -45,8 +45,10 @@ struct ExportHFStep: StepKind {
         let artifact = try context.input("model")
         let model = try ModelArtifact.load(artifact)
         let tokenizer = try? context.tokenizerModel()
+        let evaluation = FileManager.default.contents(atPath: context.runDirectory.appendingPathComponent("eval.json").path)
+            .flatMap { try? JSONReader.parse($0) }
         let card = ModelCard.markdown(manifest: context.manifest, step: context.node.id, model: model, modelKey: artifact.key,
-                                      runDirectory: context.runDirectory)
+                                      lineage: artifact.meta["lineage"]?.arrayValue ?? [], evaluation: evaluation)
         let folder = context.workDirectory.appendingPathComponent("export")
         try HFExporter.export(model, tokenizer: tokenizer, to: folder.path,
                               options: .init(bf16: s.dtype == .bf16, retieEmbeddings: s.retieEmbeddings),
@@ -65,9 +67,10 @@ struct ExportHFStep: StepKind {
     func materialize(_ s: Settings, _ context: StepContext, artifact: Artifact) throws {
         let to = s.to
         let target = ExportTarget.canonical(to)
-        let workspace = ExportTarget.Workspace(cacheRoot: context.store.root, runsRoot: context.runDirectory.deletingLastPathComponent())
+        let workspace = ExportTarget.Workspace(cacheRoot: context.store.root, runsRoot: context.runsRoot)
         try context.store.withLock(named: "export-" + String(SHA256.hash(data: Data(target.utf8)).hex.prefix(24))) {
-            if let problem = ExportTarget.problem(path: target, runName: context.manifest.name, workspace: workspace) {
+            let configuration = ExportTarget.configuration(of: context.manifest, step: context.node.id)
+            if let problem = ExportTarget.problem(path: target, runName: context.manifest.name, configuration: configuration, workspace: workspace) {
                 throw StepFailure("cannot export to \(to): \(problem)")
             }
             let fm = FileManager.default
@@ -79,7 +82,8 @@ struct ExportHFStep: StepKind {
             defer { if ExportTarget.readMarker(in: partial) != nil { try? fm.removeItem(atPath: partial) } }
             try FileFailure.wrap(path: partial) {
                 try fm.createDirectory(atPath: partial, withIntermediateDirectories: false)
-                try ExportTarget.marker(runName: context.manifest.name, step: context.node.id, modelKey: artifact.key)
+                try ExportTarget.marker(runName: context.manifest.name, step: context.node.id, modelKey: artifact.key,
+                                        configuration: configuration)
                     .write(to: URL(fileURLWithPath: partial).appendingPathComponent(ExportTarget.markerFile))
             }
             for key in artifact.files.keys.sorted() where key.hasPrefix("files/") {
@@ -90,21 +94,5 @@ struct ExportHFStep: StepKind {
             try AtomicRename.replace(target, with: partial)
         }
         context.say("\(context.node.id): wrote \(to)")
-    }
-}
-
-enum ModelCard {
-    static func markdown(manifest: Manifest, step: String, model: DecoderModel, modelKey: String, runDirectory: URL) -> String {
-        var s = "# \(manifest.name)\n\n"
-        if let a = model.student?.architecture {
-            s += "A \(a.name) student converted with rad (RADLADS protocol) from `\(manifest.teacher?.source ?? "?")`.\n\n"
-        }
-        s += "- parameters: \(model.parameterCount)\n- model artifact: `\(modelKey)`\n- exported by step `\(step)`\n\n"
-        let evalPath = runDirectory.appendingPathComponent("eval.json")
-        if let data = FileManager.default.contents(atPath: evalPath.path), let text = String(data: data, encoding: .utf8) {
-            s += "## Evaluation (from this run)\n\n```json\n\(text)\n```\n\n"
-        }
-        s += "## Resolved manifest\n\n```json\n\(manifest.resolved.prettyJSON)\n```\n"
-        return s
     }
 }

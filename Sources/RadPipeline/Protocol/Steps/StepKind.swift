@@ -100,6 +100,15 @@ public struct StepNeeds: Sendable, Equatable {
     public var data: DataUse?
     /// Why the step tokenises text itself (e.g. "runs benchmarks"): the tokenizer becomes an input.
     public var tokenizerFor: String?
+    /// The benchmark request files the step reads (checked to exist before anything runs).
+    public var benchmarks: BenchmarkFiles?
+
+    public struct BenchmarkFiles: Sendable, Equatable {
+        /// Absolute path of the folder.
+        public var folder: String
+        public var tasks: [EvalTask]
+        public init(folder: String, tasks: [EvalTask]) { self.folder = folder; self.tasks = tasks }
+    }
 
     public struct DataUse: Sendable, Equatable {
         public var name: String
@@ -109,8 +118,8 @@ public struct StepNeeds: Sendable, Equatable {
         public init(_ name: String, missingDefault: String? = nil) { self.name = name; self.missingDefault = missingDefault }
     }
 
-    public init(teacher: Bool = false, data: DataUse? = nil, tokenizerFor: String? = nil) {
-        self.teacher = teacher; self.data = data; self.tokenizerFor = tokenizerFor
+    public init(teacher: Bool = false, data: DataUse? = nil, tokenizerFor: String? = nil, benchmarks: BenchmarkFiles? = nil) {
+        self.teacher = teacher; self.data = data; self.tokenizerFor = tokenizerFor; self.benchmarks = benchmarks
     }
 }
 

@@ -119,7 +119,8 @@ extension TrainingKind {
 
     func run(_ s: TrainingStepSettings, _ context: StepContext) throws -> StepOutput {
         let settings = s.training
-        let student = try ModelArtifact.load(try context.input("model"))
+        let input = try context.input("model")
+        let student = try ModelArtifact.load(input)
         let stream = try TokenStream.load(try context.input("data"))
         let teacher = settings.objective.needsTeacher ? try context.teacherModel() : nil
         if s.threads > 0 { Parallel.setThreadCount(s.threads) }
@@ -149,7 +150,15 @@ extension TrainingKind {
             "optimizer_steps": .int(Int64(history.count)),
             "tokens": .int(Int64(history.count * settings.tokensPerStep)),
             "seconds": .double(seconds),
-            "tokens_per_second": .double(seconds > 0 ? Double(trainedTokens) / seconds : 0)]))
+            "tokens_per_second": .double(seconds > 0 ? Double(trainedTokens) / seconds : 0),
+            // Every stage the model went through, for the exported model card.
+            "lineage": .array((input.meta["lineage"]?.arrayValue ?? []) + [.object([
+                "step": .string(context.node.id), "kind": .string(context.node.kind),
+                "tokens": .int(Int64(history.count * settings.tokensPerStep)), "seq_len": .int(Int64(settings.seqLen)),
+                "batch": .int(Int64(settings.batch)), "lr": context.node.settings["lr"] ?? .null,
+                "optimizer_steps": .int(Int64(history.count)), "final_loss": .double(history.last ?? .nan),
+                "seconds": .double((seconds * 10).rounded() / 10)])]),
+            ]))
     }
 }
 
