@@ -28,6 +28,8 @@ import RadPipeline
     @Test func learningRates() {
         #expect(labels(AxisTicks(covering: 1e-4, 3e-3)) == ["0", "0.001", "0.002", "0.003"])
         #expect(labels(AxisTicks(covering: 1e-5, 3e-5)) == ["1.0e-5", "1.5e-5", "2.0e-5", "2.5e-5", "3.0e-5"])
+        // One exponent along the axis: 0.8e-4 beside 1.0e-4, not 8e-5.
+        #expect(labels(AxisTicks(covering: 8e-5, 1.2e-4)) == ["0.8e-4", "0.9e-4", "1.0e-4", "1.1e-4", "1.2e-4"])
         // A constant rate still gets an axis around it.
         let flat = AxisTicks(covering: 1e-4, 1e-4)
         #expect(flat.lower < 1e-4 && flat.upper > 1e-4 && flat.values.count >= 3)
@@ -44,7 +46,7 @@ import RadPipeline
             let t = AxisTicks(covering: a, b)
             let mantissa = t.step / pow(10, log10(t.step).rounded(.down))
             #expect([1, 2, 5].contains { abs($0 - mantissa) < 1e-6 }, "step \(t.step) for [\(a), \(b)]")
-            #expect(t.lower <= a + abs(a) * 1e-12 && t.upper >= b - abs(b) * 1e-12, "[\(t.lower), \(t.upper)] does not cover [\(a), \(b)]")
+            #expect(t.lower <= a + t.step * 1e-9 && t.upper >= b - t.step * 1e-9, "[\(t.lower), \(t.upper)] does not cover [\(a), \(b)]")
             #expect((2...8).contains(t.values.count), "\(t.values.count) ticks for [\(a), \(b)]")
             // Neighbouring ticks never share a label.
             #expect(Set(labels(t)).count == t.values.count, "\(labels(t))")
@@ -119,10 +121,10 @@ import RadPipeline
         let student = [result("lambada", "greedy_acc", 0.6, 101), result("piqa", "acc", 0.55, 20)]
         let table = EvalTable.comparison(teacher: teacher, students: [("student", student)])
         let lines = table.split(separator: "\n").map(String.init)
-        #expect(lines[0].hasPrefix("task            docs") && lines[0].contains("teacher") && lines[0].contains("rel%"), table)
-        #expect(lines[1].hasPrefix("lambada          101") && lines[1].contains("0.8000 ± 0.0400") && lines[1].contains("75.0 ± 7.2%"), table)
-        #expect(lines[2].hasPrefix("piqa              20") && lines[2].hasSuffix("–") && !lines[2].contains("%"), table)
-        #expect(lines.last?.hasPrefix("rel% – piqa: teacher 0.500 is within 2 standard errors") == true, table)
+        #expect(lines[0].hasPrefix("task            docs") && lines[0].contains("teacher") && lines[0].contains("rel%"), "\(table)")
+        #expect(lines[1].hasPrefix("lambada          101") && lines[1].contains("0.8000 ± 0.0400") && lines[1].contains("75.0 ± 7.2%"), "\(table)")
+        #expect(lines[2].hasPrefix("piqa              20") && lines[2].hasSuffix("–") && !lines[2].contains("%"), "\(table)")
+        #expect(lines.last?.hasPrefix("rel% – piqa: teacher 0.500 is within 2 standard errors") == true, "\(table)")
         // The reference column is named after the reference model when it is not the teacher.
         #expect(EvalTable.comparison(teacher: teacher, students: [], referenceName: "finetune").contains("finetune"))
     }

@@ -25,9 +25,10 @@ public struct AxisTicks: Equatable, Sendable {
         let normalized = raw / magnitude
         let factor: Double = normalized <= 1 ? 1 : normalized <= 2 ? 2 : normalized <= 5 ? 5 : 10
         step = factor * magnitude
-        // Indices, not repeated addition: 0.1 + 0.2 must be drawn as 0.3.
-        lower = (lo / step - 1e-9).rounded(.down) * step
-        upper = (hi / step + 1e-9).rounded(.up) * step
+        // A bound within float noise of a multiple of the step is that multiple (2.4 / 0.2 = 11.999…), not
+        // one step further out.
+        lower = (lo / step + 1e-9).rounded(.down) * step
+        upper = (hi / step - 1e-9).rounded(.up) * step
     }
 
     /// Every tick from `lower` to `upper`.
@@ -45,9 +46,10 @@ public struct AxisTicks: Equatable, Sendable {
             return Self.fixed(v / unit, step: step / unit) + suffix
         }
         if biggest < 1e5 && step >= 1e-3 { return Self.fixed(v, step: step) }
-        // Scientific: as many mantissa digits as the step needs to tell neighbouring ticks apart.
-        let exponent = Int(log10(abs(v)).rounded(.down))
-        let digits = max(0, exponent - Int(log10(step).rounded(.down)))
+        // Scientific with one exponent for the whole axis (0.8e-4, 1.0e-4, 1.2e-4), and as many mantissa
+        // digits as the step needs to tell neighbouring ticks apart.
+        let exponent = Int((log10(biggest) + 1e-9).rounded(.down))
+        let digits = max(0, exponent - Int((log10(step) + 1e-9).rounded(.down)))
         let mantissa = String(format: "%.\(digits)f", v / pow(10, Double(exponent)))
         return "\(mantissa)e\(exponent)"
     }

@@ -42,7 +42,7 @@ public enum HTMLReport {
     h2{margin-top:1.6em;border-bottom:1px solid #ddd}h3{margin:1.2em 0 .3em}h3 small{color:#666;font-weight:normal}
     table{border-collapse:collapse;margin:.8em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
     th:first-child,td:first-child,.t{text-align:left}th{background:#f3f3f3}
-    table.options td:nth-child(4){color:#555;font-size:13px}td.set{font-weight:600}
+    table.options td:nth-child(4){color:#555;font-size:13px}table.options td:nth-child(3){white-space:nowrap;color:#666}td.set{font-weight:600}
     .charts{display:grid;grid-template-columns:repeat(2,1fr);gap:10px}.chart-box{border:1px solid #ddd;padding:4px}
     .note{color:#555;font-size:13px}ul.note{margin-top:0}
     .good{color:#176117}.bad{color:#a11}.dash{color:#888;text-align:center}small{color:#666}

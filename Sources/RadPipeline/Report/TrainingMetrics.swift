@@ -35,6 +35,14 @@ struct StepCurves {
     var tokensPerSecond: [Point] = []
     /// The last line's (tokens, elapsed seconds), to difference the next one against.
     var previous: (tokens: Double, seconds: Double)?
+    /// The first timed line's, for the mean rate.
+    var first: (tokens: Double, seconds: Double)?
+
+    /// Tokens per second from the first timed line to the last (nil with fewer than two).
+    var meanTokensPerSecond: Double? {
+        guard let a = first, let b = previous, b.seconds > a.seconds, b.tokens > a.tokens else { return nil }
+        return (b.tokens - a.tokens) / (b.seconds - a.seconds)
+    }
 
     init(step: String) { self.step = step }
 
@@ -51,6 +59,7 @@ struct StepCurves {
                 tokensPerSecond.append(Point(x: t, y: (x - p.tokens) / (t - p.seconds)))
             }
             previous = (x, t)
+            if first == nil { first = (x, t) }
         }
     }
 }

@@ -30,8 +30,12 @@ enum TrainingSection {
         charts.append(LineChart(title: "gradient norm (before clipping)", xTitle: "tokens trained", yTitle: "global L2 norm",
                                 series: [.init(name: "grad norm", points: c.gradNorm, color: palette[2])],
                                 references: clip > 0 ? [.init(y: clip, label: String(format: "clip %g", clip))] : []))
+        // Per-step rates are noisy (another process on the machine, a checkpoint written): the step's mean
+        // rate over the logged span is drawn across them.
+        let mean = c.meanTokensPerSecond
         charts.append(LineChart(title: "throughput", xTitle: "seconds since the step started", yTitle: "tokens/s", xStyle: .plain,
-                                series: [.init(name: "tokens/s", points: c.tokensPerSecond, color: palette[3])]))
+                                series: [.init(name: "tokens/s", points: c.tokensPerSecond, color: palette[3])],
+                                references: mean.map { [.init(y: $0, label: "mean " + Units.count(Int64($0.rounded())))] } ?? []))
         var html = "<section class=stage><h3>\(HTML.escape(c.step))"
         if let kind { html += " <small>\(HTML.escape(kind))</small>" }
         html += "</h3>\n<p class=note>\(HTML.escape(summary(c, loss: loss)))</p>\n<div class=charts>"
@@ -46,9 +50,9 @@ enum TrainingSection {
             s += String(format: " %.4g → %.4g over ", first.y, last.y) + Units.count(Int64(last.x))
                 + " tokens (\(c.loss.count) optimizer steps logged)."
         }
-        if !c.tokensPerSecond.isEmpty {
+        if let mean = c.meanTokensPerSecond {
             let rates = c.tokensPerSecond.map(\.y).sorted()
-            s += String(format: " Median %.0f tokens/s.", rates[rates.count / 2])
+            s += String(format: " %.0f tokens/s on average (median optimizer step %.0f).", mean, rates[rates.count / 2])
         }
         return s
     }
