@@ -43,6 +43,7 @@ public enum HTMLReport {
     table{border-collapse:collapse;margin:.8em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
     th:first-child,td:first-child,.t{text-align:left}th{background:#f3f3f3}
     table.options td:nth-child(4){color:#555;font-size:13px}table.options td:nth-child(3){white-space:nowrap;color:#666}td.set{font-weight:600}
+    table.eval{font-size:13px}table.eval td{white-space:nowrap;padding:4px 8px}
     .charts{display:grid;grid-template-columns:repeat(2,1fr);gap:10px}.chart-box{border:1px solid #ddd;padding:4px}
     .note{color:#555;font-size:13px}ul.note{margin-top:0}
     .good{color:#176117}.bad{color:#a11}.dash{color:#888;text-align:center}small{color:#666}
