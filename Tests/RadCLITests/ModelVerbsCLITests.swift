@@ -99,7 +99,7 @@ import Testing
         let t = try RadProcess.run(["eval", "--model", Self.gguf, "--task", "lambada", "piqa", "--limit", "1"], cwd: Self.repo)
         #expect(t.status == 0, "\(t.stderr)")
         let lines = t.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 3 && lines[0].hasPrefix("task            docs     acc  acc/char  paper metric"), "\(t.stdout)")
+        #expect(lines.count == 3 && lines[0].hasPrefix("task            docs  acc ± stderr     acc/char ± stderr  paper metric"), "\(t.stdout)")
         #expect(lines.dropFirst().map { String($0.prefix(20)) } == ["lambada            1", "piqa               1"], "\(t.stdout)")
     }
 

@@ -90,6 +90,15 @@ struct ValueChecker {
             case .hugeInt?: rangeError("\(what) is too large (at most \(hi))", node)
             default: schemaError("\(what) must be auto or a whole number, found \(found(node))", node)
             }
+        case .countOrAll(let hi):
+            switch scalar(node) {
+            case .string("all")?: return .int(0)
+            case .int(let v)?:
+                guard v >= 0, v <= hi else { rangeError("\(what) must be all or between 0 and \(hi), found \(v)", node); return nil }
+                return .int(v)
+            case .hugeInt?: rangeError("\(what) is too large (at most \(hi))", node)
+            default: schemaError("\(what) must be all or a whole number, found \(found(node))", node)
+            }
         case .list(let element, let allowSingle):
             if let items = node.sequenceItems {
                 let values = items.enumerated().map { check($0.element, element, "item \($0.offset) of \(what)") }

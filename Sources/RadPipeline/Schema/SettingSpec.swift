@@ -14,6 +14,9 @@ public indirect enum ValueType: Sendable {
     case choice([String])
     /// `auto` or a whole number from 1 to `max`.
     case intOrAuto(max: Int64)
+    /// `all` or a whole number from 0 to `max`; `all` is stored as 0, so writing it and leaving the
+    /// setting at its default of 0 give the same cache key.
+    case countOrAll(max: Int64)
     /// A list; `allowSingle` also accepts one bare value in place of a one-element list.
     case list(ValueType, allowSingle: Bool)
     /// A record with a fixed set of keys.

@@ -1,33 +1,46 @@
 import Foundation
 
-/// Plain-text tables of evaluation results.
+/// Plain-text tables of evaluation results, every accuracy with its standard error (`EvalStatistics`).
 public enum EvalTable {
+    /// One model's results (`rad eval`).
     public static func render(_ results: [TaskResult]) -> String {
-        var lines = ["task            docs     acc  acc/char  paper metric"]
+        var lines = [left("task", 14) + " " + right("docs", 5) + "  " + left("acc ± stderr", 17) + left("acc/char ± stderr", 17)
+                     + "  paper metric"]
         for r in results {
-            var line = left(r.task, 14) + String(format: " %5d  %6.4f    %6.4f  ", r.docs, r.acc, r.accPerChar)
-                + r.paperMetric + String(format: " %.4f", r.paperScore)
+            var line = left(r.task, 14) + String(format: " %5d  ", r.docs)
+                + left(EvalStatistics.format(Accuracy(r.acc, documents: r.docs)), 17)
+                + left(EvalStatistics.format(Accuracy(r.accPerChar, documents: r.docs)), 17)
+                + "  " + r.paperMetric + " " + EvalStatistics.format(r.paperAccuracy)
             if let g = r.greedyAcc, let p = r.ppl { line += String(format: "  (greedy %.4f, ppl %.2f)", g, p) }
             lines.append(line)
         }
         return lines.joined(separator: "\n")
     }
 
-    /// The teacher-vs-student table with the paper's relative score (s − r)/(t − r).
-    public static func comparison(teacher: [TaskResult], students: [(String, [TaskResult])]) -> String {
-        var header = left("task", 14) + " " + right("teacher", 9)
-        for (name, _) in students { header += " " + right(name, 12) + " " + right("rel%", 8) }
+    /// The reference-vs-students table: each task's paper metric ± its standard error, and the paper's
+    /// relative score (s − r)/(t − r) ± its own, or a dash explained under the table where the reference
+    /// is not meaningfully above chance.
+    public static func comparison(teacher: [TaskResult], students: [(String, [TaskResult])], referenceName: String = "teacher") -> String {
+        let score = 17, rel = 16
+        var header = left("task", 14) + " " + right("docs", 5) + "  " + right(referenceName, score)
+        for (name, _) in students { header += "  " + right(name, score) + " " + right("rel%", rel) }
         var lines = [header]
+        var dashes: [String] = []
         for t in teacher {
-            guard let task = EvalTask(rawValue: t.task) else { continue }
-            var line = left(t.task, 14) + String(format: " %9.4f", t.paperScore)
+            guard EvalTask(rawValue: t.task) != nil else { continue }
+            var line = left(t.task, 14) + String(format: " %5d  ", t.docs) + right(EvalStatistics.format(t.paperAccuracy), score)
             for (_, results) in students {
-                guard let s = results.first(where: { $0.task == t.task }) else { line += "            -        -"; continue }
-                let denom = t.paperScore - task.randomBaseline
-                let rel = denom != 0 ? 100 * (s.paperScore - task.randomBaseline) / denom : .nan
-                line += String(format: " %12.4f %8.1f", s.paperScore, rel)
+                guard let s = results.first(where: { $0.task == t.task }) else {
+                    line += "  " + right("–", score) + " " + right("–", rel); continue
+                }
+                let outcome = EvalStatistics.relative(student: s.paperAccuracy, teacher: t.paperAccuracy, chance: t.chance)
+                if case .notMeaningful(let why) = outcome, !dashes.contains("\(t.task): \(why)") { dashes.append("\(t.task): \(why)") }
+                line += "  " + right(EvalStatistics.format(s.paperAccuracy), score) + " " + right(EvalStatistics.format(outcome), rel)
             }
             lines.append(line)
+        }
+        if !students.isEmpty {
+            for d in dashes { lines.append("rel% – \(d)") }
         }
         return lines.joined(separator: "\n")
     }

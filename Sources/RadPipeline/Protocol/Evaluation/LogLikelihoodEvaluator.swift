@@ -15,9 +15,35 @@ public struct TaskResult: Codable, Sendable {
     public var paperMetric: String
     public var paperScore: Double
 
+    public init(task: String, docs: Int, acc: Double, accPerChar: Double, greedyAcc: Double?, ppl: Double?,
+                paperMetric: String, paperScore: Double) {
+        self.task = task; self.docs = docs; self.acc = acc; self.accPerChar = accPerChar; self.greedyAcc = greedyAcc
+        self.ppl = ppl; self.paperMetric = paperMetric; self.paperScore = paperScore
+    }
+
     enum CodingKeys: String, CodingKey {
         case task, docs, acc, accPerChar = "acc_per_char", greedyAcc = "greedy_acc", ppl
         case paperMetric = "paper_metric", paperScore = "paper_score"
+    }
+    /// What `encode` writes: the stored fields and, never read back, each accuracy's standard error
+    /// (`EvalStatistics`) named as lm-evaluation-harness names them (absent with one document).
+    enum EncodingKeys: String, CodingKey {
+        case task, docs, acc, accPerChar = "acc_per_char", greedyAcc = "greedy_acc", ppl
+        case paperMetric = "paper_metric", paperScore = "paper_score"
+        case accStderr = "acc_stderr", accPerCharStderr = "acc_per_char_stderr", greedyAccStderr = "greedy_acc_stderr"
+        case paperScoreStderr = "paper_score_stderr"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: EncodingKeys.self)
+        try c.encode(task, forKey: .task); try c.encode(docs, forKey: .docs)
+        try c.encode(acc, forKey: .acc); try c.encode(accPerChar, forKey: .accPerChar)
+        try c.encodeIfPresent(greedyAcc, forKey: .greedyAcc); try c.encodeIfPresent(ppl, forKey: .ppl)
+        try c.encode(paperMetric, forKey: .paperMetric); try c.encode(paperScore, forKey: .paperScore)
+        let se = { (p: Double) in EvalStatistics.standardError(of: p, documents: docs) }
+        try c.encodeIfPresent(se(acc), forKey: .accStderr); try c.encodeIfPresent(se(accPerChar), forKey: .accPerCharStderr)
+        try c.encodeIfPresent(greedyAcc.flatMap(se), forKey: .greedyAccStderr)
+        try c.encodeIfPresent(se(paperScore), forKey: .paperScoreStderr)
     }
 }
 

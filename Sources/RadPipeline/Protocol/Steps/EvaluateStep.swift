@@ -30,7 +30,7 @@ struct EvaluateStep: StepKind {
         settings: [
             SettingSpec("models", .list(.modelRef, allowSingle: false), required: true, "steps (or `teacher`) to evaluate"),
             SettingSpec("tasks", .list(.choice(EvalTask.allCases.map(\.rawValue)), allowSingle: false), default: .array([]), "benchmarks to run"),
-            SettingSpec("limit", .int(min: 1, max: 1 << 40), default: .int(0), "documents per task (0 = all)"),
+            SettingSpec("limit", .countOrAll(max: 1 << 40), default: .int(0), "documents per task (all, or 0: every document of the request files)"),
             SettingSpec("heldout_perplexity", .bool, default: .bool(true), "perplexity on the `heldout` data"),
             SettingSpec("data", .dataRef, default: .string("heldout"), "entry of `data:` for the perplexity"),
             SettingSpec("seq_len", .int(min: 1, max: 1 << 20), default: .int(512), "window length of the perplexity"),
@@ -160,8 +160,8 @@ struct EvaluateStep: StepKind {
         guard let reference = perModel.first(where: { $0.0 == "teacher" }) ?? perModel.first else { return "" }
         var lines: [String] = []
         if !reference.1.isEmpty {
-            lines.append(EvalTable.comparison(teacher: reference.1, students: perModel.filter { $0.0 != reference.0 }.map { ($0.0, $0.1) })
-                .replacingOccurrences(of: "teacher", with: reference.0, options: .anchored))
+            lines.append(EvalTable.comparison(teacher: reference.1, students: perModel.filter { $0.0 != reference.0 }.map { ($0.0, $0.1) },
+                                              referenceName: reference.0))
         }
         for (name, _, ppl) in perModel {
             if let ppl { lines.append("held-out perplexity " + EvalTable.left(name, 14) + String(format: " %9.3f  (%d tokens)", ppl.ppl, ppl.tokens)) }
