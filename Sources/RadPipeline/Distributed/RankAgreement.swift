@@ -1,4 +1,5 @@
 import Crypto
+import RadOps
 import Foundation
 
 /// At start-up every rank must run the same conversion: the same resolved manifest with the same rad.
