@@ -110,4 +110,52 @@ import Testing
         // Refused before anything ran: nothing trained, nothing exported.
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out-mixed").path))
     }
+
+    /// The pid of the `rad` process that is rank `rank` of a job using `cache` (read from /proc).
+    static func rankProcess(_ rank: Int, cache: String) -> pid_t? {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(name),
+                  let env = FileManager.default.contents(atPath: "/proc/\(name)/environ"),
+                  let cmd = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { continue }
+            let vars = String(decoding: env, as: UTF8.self).split(separator: "\0")
+            let args = String(decoding: cmd, as: UTF8.self).split(separator: "\0")
+            if vars.contains("OMPI_COMM_WORLD_RANK=\(rank)"), args.contains(Substring(cache)),
+               args.first?.hasSuffix("/rad") == true { return pid }
+        }
+        return nil
+    }
+
+    @Test func aKilledRankEndsTheJob() throws {
+        guard let _ = Self.mpirun else {
+            print("skipped: mpirun is not installed (scripts/setup.sh installs openmpi-bin)"); return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rad-mpi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.manifest(in: dir)
+        let args = Self.args(manifest, dir, "killed") + ["-s", "steps.align.tokens=2560000"]
+        let cache = dir.appendingPathComponent("cache-killed").path
+        let log = dir.appendingPathComponent("killed.log")
+        let launcher = Self.launcher(["-np", "2"])
+        let job = try KillResumeCLITests.start(Array(launcher.dropFirst()) + [RadProcess.executable.path] + args, log: log,
+                                               executable: URL(fileURLWithPath: launcher[0]))
+        // Kill rank 1 with SIGKILL once the job trains (rank 0 has written a checkpoint).
+        var deadline = Date().addingTimeInterval(120)
+        var victim: pid_t?
+        while job.isRunning && Date() < deadline {
+            if KillResumeCLITests.hasCheckpoint(URL(fileURLWithPath: cache)), let p = Self.rankProcess(1, cache: cache) { victim = p; break }
+            usleep(20_000)
+        }
+        #expect(victim != nil, "rank 1 never trained")
+        if let victim { kill(victim, SIGKILL) }
+        deadline = Date().addingTimeInterval(60)
+        while job.isRunning && Date() < deadline { usleep(50_000) }
+        let hung = job.isRunning
+        if hung { job.terminate(); kill(job.processIdentifier, SIGKILL) }
+        job.waitUntilExit()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(!hung, "mpirun still ran 60 s after rank 1 was killed")
+        #expect(job.terminationStatus != 0)
+        #expect(text.contains("rank 1") && text.contains("signal 9"), "\(text.suffix(1500))")
+    }
 }

@@ -1,5 +1,5 @@
 import Testing
-@testable import RadPipeline
+import RadPipeline
 
 /// Every rank's slice of a step's batch: together they cover it exactly once, in order, with sizes that
 /// differ by at most one (uneven N included), and their weights sum to one.

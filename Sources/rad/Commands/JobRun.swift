@@ -17,7 +17,11 @@ struct JobRun {
         do {
             try reportingErrors {
                 let m = try command.manifest.load(workspace: command.cache.workspace)
-                do { try RankAgreement.check(m, in: world) } catch { phase = .refused; throw error }
+                do { try RankAgreement.check(m, in: world) } catch {
+                    phase = .refused
+                    // Rank 0 says why, once; the other ranks only exit with its code.
+                    throw world.isLeader || !(error is RankAgreement.Mismatch) ? error : ExitCode(2)
+                }
                 let c = RunCoordinator(world: world)
                 coordinator = c; phase = .running
                 if world.isLeader {
