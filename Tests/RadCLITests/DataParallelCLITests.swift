@@ -7,9 +7,11 @@ import Testing
 /// TCP) agree bit for bit; ranks with different manifests are refused. Runs as root in CI.
 @Suite(.serialized) struct DataParallelCLITests {
     static let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    /// Root (CI) must say so; two ranks may share the runner's two cores.
+    /// Root (CI) must say so; two ranks may share the runner's two cores. Shared memory copies through
+    /// its buffers: the single-copy mechanism (CMA) needs ptrace rights that containers often withhold.
     static func launcher(_ extra: [String] = []) -> [String] {
-        [mpirun ?? "mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"] + extra
+        [mpirun ?? "mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
+         "--mca", "btl_vader_single_copy_mechanism", "none"] + extra
     }
 
     /// Two stages (batch 4 in passes of 2, then an uneven batch of 3: slices of 2 and 1) and an f32 export.
