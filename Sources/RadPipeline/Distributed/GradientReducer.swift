@@ -21,8 +21,10 @@ public final class GradientReducer: GradientSync {
     /// Floats per bucket (4 MiB): few enough calls that latency does not count, small enough a buffer.
     let bucketFloats: Int
     private var buffer: [Float] = []
-    /// Seconds spent in the allreduce calls (for the benchmark), and how many steps they served.
+    /// Seconds spent summing (the allreduce calls), seconds spent waiting for the slowest rank to finish
+    /// its passes (a barrier first, so the two are told apart), and how many steps they served.
     public private(set) var seconds = 0.0
+    public private(set) var waitSeconds = 0.0
     public private(set) var steps = 0
 
     public init(world: MPIWorld, bucketBytes: Int = 4 << 20) {
@@ -32,7 +34,10 @@ public final class GradientReducer: GradientSync {
     public func share(batch: Int) -> BatchShare { BatchShare(batch: batch, rank: world.rank, ranks: world.size) }
 
     public func reduce(_ parameters: [Tensor], loss: Double, stop: Bool) throws -> (loss: Double, stop: Bool) {
+        let arrived = Date()
+        try world.barrier()
         let t0 = Date()
+        waitSeconds += t0.timeIntervalSince(arrived)
         // Every rank walks the same parameters in the same order, so the buckets line up.
         for p in parameters where p.grad == nil { p.grad = Tensor(zeros: p.shape) }
         if buffer.count < bucketFloats { buffer = [Float](repeating: 0, count: bucketFloats) }

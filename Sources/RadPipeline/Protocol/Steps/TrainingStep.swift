@@ -146,9 +146,12 @@ extension TrainingKind {
         })
         let seconds = Date().timeIntervalSince(started)
         if let reducer, reducer.steps > 0, context.role == .leader {
-            context.say(String(format: "%@: gradient allreduce %.1f ms per step (%.1f%% of the step time) over %d ranks",
-                               context.node.id, 1000 * reducer.seconds / Double(reducer.steps),
-                               seconds > 0 ? 100 * reducer.seconds / seconds : 0, reducer.world.size))
+            let n = Double(reducer.steps)
+            let share = { (part: Double) -> Double in seconds > 0 ? 100 * part / seconds : 0 }
+            context.say(String(format: "%@: gradient allreduce %.1f ms per step (%.1f%% of the training time) over %d ranks; "
+                               + "waiting for the slowest rank %.1f ms per step (%.1f%%)",
+                               context.node.id, 1000 * reducer.seconds / n, share(reducer.seconds), reducer.world.size,
+                               1000 * reducer.waitSeconds / n, share(reducer.waitSeconds)))
         }
         let trainedTokens = (history.count - (resume?.lossHistory.count ?? 0)) * settings.tokensPerStep
         // A follower's weights equal rank 0's; only rank 0 stores them.
