@@ -34,6 +34,9 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CYaml", path: "Sources/CYaml", pkgConfig: "yaml-0.1",
                        providers: [.apt(["libyaml-dev"])]),
+        // Open MPI's C API, for data-parallel runs under `mpirun` (see Distributed/MPIWorld).
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"])]),
 
         // glibc's malloc tuning (mallopt), see TensorStorage.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
@@ -43,7 +46,7 @@ let package = Package(
         .target(name: "RadOps", dependencies: ["CBLAS", "CZstd", "CMalloc"], swiftSettings: kernelFlags),
         .target(name: "RadModelZoo", dependencies: ["RadOps"], swiftSettings: kernelFlags),
         .target(name: "RadPipeline",
-                dependencies: ["RadModelZoo", "RadOps", "CYaml", "CZstd", "CPosix",
+                dependencies: ["RadModelZoo", "RadOps", "CYaml", "CZstd", "CPosix", "CMPI",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: commonFlags),
         // Measurements of the other layers (kernels, recurrences, whole models): what `rad bench` runs.

@@ -2,7 +2,7 @@
 # Idempotent machine set-up: the system libraries rad links against. Installs only what is missing.
 set -euo pipefail
 need=()
-for pkg in libopenblas-dev libzstd-dev libyaml-dev pkg-config; do
+for pkg in libopenblas-dev libzstd-dev libyaml-dev pkg-config libopenmpi-dev openmpi-bin; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

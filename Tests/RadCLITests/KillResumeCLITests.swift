@@ -59,10 +59,10 @@ import Testing
     }
 
     /// Starts `rad` with output to files (a pipe nobody reads could block it).
-    static func start(_ arguments: [String], log: URL) throws -> Process {
+    static func start(_ arguments: [String], log: URL, executable: URL = RadProcess.executable) throws -> Process {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let p = Process()
-        p.executableURL = RadProcess.executable
+        p.executableURL = executable
         p.arguments = arguments
         let handle = try FileHandle(forWritingTo: log)
         p.standardOutput = handle

@@ -11,9 +11,12 @@ public final class Runner {
         public var isTerminal: Bool
         /// Where progress and notices go (stderr in the CLI).
         public var output: (String) -> Void
+        /// Rank 0 of an `mpirun` job: tells the other ranks each step it finished and each it trains with them.
+        public var coordinator: RunCoordinator?
         public init(until: String? = nil, force: Set<String> = [], runsRoot: URL, isTerminal: Bool = false,
-                    output: @escaping (String) -> Void = { _ in }) {
+                    output: @escaping (String) -> Void = { _ in }, coordinator: RunCoordinator? = nil) {
             self.until = until; self.force = force; self.runsRoot = runsRoot; self.isTerminal = isTerminal; self.output = output
+            self.coordinator = coordinator
         }
     }
 
@@ -98,7 +101,7 @@ public final class Runner {
                 interrupted = Interrupted(signal: signal); finish(.skipped, 0); continue
             }
             /// Uses the cached entry: materialises it (exports copy it out) and keeps the speed it was made at.
-            func useCached(_ a: Artifact) {
+            func useCached(_ a: Artifact) throws {
                 flushWarnings()
                 artifacts[node.id] = a
                 if let executor = registry.executor(for: node.kind) {
@@ -110,8 +113,9 @@ public final class Runner {
                     entry["seconds"] = old["seconds"]; entry["tokens_per_s"] = old["tokens_per_s"]
                 }
                 finish(.cached, 0)
+                try options.coordinator?.ready(node.id, key: key.key)
             }
-            if !options.force.contains(node.id), let a = try store.get(key: key.key) { useCached(a); continue }
+            if !options.force.contains(node.id), let a = try store.get(key: key.key) { try useCached(a); continue }
             flushWarnings()
             guard let executor = registry.executor(for: node.kind) else {
                 failure = StepFailure("step '\(node.id)' (kind \(node.kind)) cannot run: this build has no implementation of '\(node.kind)' yet")
@@ -122,7 +126,7 @@ public final class Runner {
                 options.output("\(node.id): waiting for another rad process that is computing this step\n")
             }
             defer { withExtendedLifetime(entryLock) {} }
-            if !options.force.contains(node.id), let a = try store.get(key: key.key) { useCached(a); continue }
+            if !options.force.contains(node.id), let a = try store.get(key: key.key) { try useCached(a); continue }
             let ctx = context(node, key, artifacts, runDir, progress)
             try? FileManager.default.removeItem(at: ctx.workDirectory)
             try FileManager.default.createDirectory(at: ctx.workDirectory, withIntermediateDirectories: true)
@@ -130,8 +134,12 @@ public final class Runner {
             progress.begin(step: node.id)
             if !options.isTerminal { options.output("running \(node.id) (\(node.kind))\n") }
             let t0 = Date()
+            // A training step runs on every rank of a job (each computes its slice of every batch).
+            let collective = options.coordinator != nil && node.step?.decoded.training != nil
+            if collective { try options.coordinator?.train(node.id) }
             do {
                 let out = try executor.execute(ctx)
+                if collective { options.coordinator?.trainingEnded() }
                 var meta = out.meta
                 if case .object(var m) = meta { m["record"] = key.record; m["node"] = .string(node.id); meta = .object(m) }
                 artifacts[node.id] = try store.put(key: key.key, kind: node.kind, tensors: out.tensors, files: out.files, meta: meta)
@@ -143,17 +151,24 @@ public final class Runner {
                 if let rate = out.meta["tokens_per_second"]?.doubleValue, rate > 0 { entry["tokens_per_s"] = .double(rate.rounded()) }
                 else if let tokens = node.step?.decoded.training?.tokens, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
                 finish(.ran, dt)
-            } catch let corrupt as CorruptArtifact where attempt < Self.corruptionRetries {
+                try options.coordinator?.ready(node.id, key: key.key)
+            } catch let corrupt as CorruptArtifact where attempt < Self.corruptionRetries && !collective {
                 // An input (or the resume checkpoint) was damaged under matching checksums: drop it and
                 // start over; everything before it is cached, so only the damaged entry is recomputed.
                 // (After the loop: this step's entry lock must be released first.)
                 restart = corrupt
                 break
             } catch let stop as Interrupted {
+                // Every rank stopped after the same optimizer step (the request is summed with the gradients).
+                if collective { options.coordinator?.trainingEnded() }
                 interrupted = Interrupted(signal: stop.signal, kept: stop.kept.map { "step '\(node.id)' kept \($0)" })
                 entry["seconds"] = .double((Date().timeIntervalSince(t0) * 1000).rounded() / 1000)
                 finish(.interrupted, Date().timeIntervalSince(t0))
             } catch {
+                // A non-finite loss or gradient norm is the reduced one: every rank stopped there. After any
+                // other failure of a training step the followers may still be in its collectives: the job
+                // is aborted once the record is written (`RunCoordinator.followersListening`).
+                if collective, (error as? TrainingError)?.onEveryRank == true { options.coordinator?.trainingEnded() }
                 let message = "step '\(node.id)' (\(node.kind)) failed: \(ErrorMessage.oneLine(error))"
                 // A step that found bad input (a text that is not UTF-8, a damaged model file) stays invalid input (exit 2).
                 failure = error is InvalidInputError ? StepInputFailure(description: message) as Error : StepFailure(message)

@@ -67,11 +67,14 @@ public final class StepContext {
     /// A scratch folder for files the step wants to return in its output.
     public let workDirectory: URL
     let progress: ProgressReporter
+    /// A follower rank of an `mpirun` job writes nothing: its checkpoints are rank 0's.
+    public let role: RankRole
 
     init(manifest: Manifest, node: StepGraph.Node, key: CacheKey, inputs: [String: Artifact], store: ArtifactStore,
-         runDirectory: URL, runsRoot: URL, workDirectory: URL, progress: ProgressReporter) {
+         runDirectory: URL, runsRoot: URL, workDirectory: URL, progress: ProgressReporter, role: RankRole = .leader) {
         self.manifest = manifest; self.node = node; self.key = key; self.inputs = inputs; self.store = store
         self.runDirectory = runDirectory; self.runsRoot = runsRoot; self.workDirectory = workDirectory; self.progress = progress
+        self.role = role
     }
 
     public var seed: Int64 { manifest.seed }
@@ -98,6 +101,7 @@ public final class StepContext {
     /// Saves a resumable checkpoint (replacing the previous one). `meta` should say where to resume
     /// (tokens done, optimizer step, RNG state).
     public func saveCheckpoint(tensors: [String: Tensor], files: [String: URL] = [:], meta: CanonicalValue) throws {
+        guard role == .leader else { return }
         try store.putCheckpoint(key: key.key, kind: node.kind, tensors: tensors, files: files, meta: meta)
     }
 

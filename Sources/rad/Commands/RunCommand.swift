@@ -4,7 +4,8 @@ import RadPipeline
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run the steps of a manifest that are not cached, in dependency order.")
+        commandName: "run", abstract: "Run the steps of a manifest that are not cached, in dependency order.",
+        discussion: "Under `mpirun -np N` the ranks train data-parallel (see the README, 'Several processes and machines').")
 
     @OptionGroup var manifest: ManifestOptions
     @OptionGroup var inputs: InputCheckOptions
@@ -16,27 +17,31 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         Interruption.install()
-        try reportingErrors {
-            let m = try manifest.load(workspace: cache.workspace, inputs: inputs)
-            let store = try cache.store()
-            let runner = Runner(manifest: m, store: store, registry: ExecutorRegistry.engine,
-                                options: .init(until: until, force: Set(force), runsRoot: cache.runsRoot,
-                                               isTerminal: Terminal.stderrIsTerminal, output: Terminal.err))
-            let summary: Runner.Summary
-            do { summary = try runner.run() }
-            catch let stop as Interrupted {
-                let record = runner.runDirectory.map { " the run record is \($0.appendingPathComponent(RunRecord.fileName).path);" } ?? ""
-                Terminal.err("rad: \(stop.description); finished steps are cached;\(record)\n"
-                             + "resume with: \(ShellWords.commandLine(CommandLine.arguments))\n")
-                throw ExitCode(stop.exitCode)
-            }
-            for o in summary.outcomes where o.outcome == .ran || o.outcome == .cached {
-                print("\(o.id): \(o.outcome.rawValue)\(o.outcome == .ran ? String(format: " (%.1fs)", o.seconds) : "")")
-            }
-            print("run record: \(summary.runDirectory.appendingPathComponent(RunRecord.fileName).path)")
-            // The run is done and cached; a report that cannot be written is a warning, not a failed run.
-            do { print("report: \(try HTMLReport.write(runDirectory: summary.runDirectory).path)") }
-            catch { printError("warning: \(ReportWriteError(folder: summary.runDirectory.path, underlying: error))") }
+        let world = try reportingErrors { try MPIWorld.start() }
+        if world != nil, let job = MPIWorld.current { return try JobRun(world: job).run(self) }
+        try reportingErrors { try runSteps(try manifest.load(workspace: cache.workspace, inputs: inputs), coordinator: nil) }
+    }
+
+    /// The run itself: a plain one, or rank 0's of a job (`coordinator` tells the other ranks).
+    func runSteps(_ m: Manifest, coordinator: RunCoordinator?) throws {
+        let store = try cache.store()
+        let runner = Runner(manifest: m, store: store, registry: ExecutorRegistry.engine,
+                            options: .init(until: until, force: Set(force), runsRoot: cache.runsRoot,
+                                           isTerminal: Terminal.stderrIsTerminal, output: Terminal.err, coordinator: coordinator))
+        let summary: Runner.Summary
+        do { summary = try runner.run() }
+        catch let stop as Interrupted {
+            let record = runner.runDirectory.map { " the run record is \($0.appendingPathComponent(RunRecord.fileName).path);" } ?? ""
+            Terminal.err("rad: \(stop.description); finished steps are cached;\(record)\n"
+                         + "resume with: \(ShellWords.commandLine(CommandLine.arguments))\n")
+            throw ExitCode(stop.exitCode)
         }
+        for o in summary.outcomes where o.outcome == .ran || o.outcome == .cached {
+            print("\(o.id): \(o.outcome.rawValue)\(o.outcome == .ran ? String(format: " (%.1fs)", o.seconds) : "")")
+        }
+        print("run record: \(summary.runDirectory.appendingPathComponent(RunRecord.fileName).path)")
+        // The run is done and cached; a report that cannot be written is a warning, not a failed run.
+        do { print("report: \(try HTMLReport.write(runDirectory: summary.runDirectory).path)") }
+        catch { printError("warning: \(ReportWriteError(folder: summary.runDirectory.path, underlying: error))") }
     }
 }

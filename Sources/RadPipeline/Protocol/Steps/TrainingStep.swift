@@ -125,6 +125,9 @@ extension TrainingKind {
         let teacher = settings.objective.needsTeacher ? try context.teacherModel() : nil
         if s.threads > 0 { Parallel.setThreadCount(s.threads) }
         let trainer = try StageTrainer(student: student, teacher: teacher, settings: settings, stream: stream)
+        // Under `mpirun` every rank computes its slice of each batch; the gradients are summed before the step.
+        let reducer = MPIWorld.current.map { GradientReducer(world: $0) }
+        trainer.sync = reducer
         var resume: TrainingCheckpoint? = nil
         if let saved = try context.resumeCheckpoint() {
             resume = try TrainingCheckpoints.checkpoint(from: saved)
@@ -143,7 +146,17 @@ extension TrainingKind {
                 "step": .int(Int64(c.step)), "losses": .array(c.lossHistory.map { .double($0) })]))
         })
         let seconds = Date().timeIntervalSince(started)
+        if let reducer, reducer.steps > 0, context.role == .leader {
+            let n = Double(reducer.steps)
+            let share = { (part: Double) -> Double in seconds > 0 ? 100 * part / seconds : 0 }
+            context.say(String(format: "%@: gradient allreduce %.1f ms per step (%.1f%% of the training time) over %d ranks; "
+                               + "waiting for the slowest rank %.1f ms per step (%.1f%%)",
+                               context.node.id, 1000 * reducer.seconds / n, share(reducer.seconds), reducer.world.size,
+                               1000 * reducer.waitSeconds / n, share(reducer.waitSeconds)))
+        }
         let trainedTokens = (history.count - (resume?.lossHistory.count ?? 0)) * settings.tokensPerStep
+        // A follower's weights equal rank 0's; only rank 0 stores them.
+        if context.role == .follower { return StepOutput() }
         return try ModelArtifact.output(student, workDirectory: context.workDirectory, meta: .object([
             "losses": .array(history.map { .double($0) }),
             "final_loss": .double(history.last ?? .nan),

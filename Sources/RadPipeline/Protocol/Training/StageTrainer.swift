@@ -5,7 +5,9 @@ import RadModelZoo
 /// A training failure that must stop the stage with a clear message.
 public struct TrainingError: Error, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// Raised alike on every rank of a data-parallel job (it comes from the summed loss or gradients).
+    public let onEveryRank: Bool
+    public init(_ description: String, onEveryRank: Bool = false) { self.description = description; self.onEveryRank = onEveryRank }
 }
 
 /// Where a stage stands: enough to resume bit-identically (weights, optimizer moments, step; the data
@@ -42,6 +44,9 @@ public final class StageTrainer {
     public let trainable: [Tensor]
     let optimizer: AdamW
     let attentionGroup: [Tensor], mainGroup: [Tensor]
+    /// Data-parallel training (`mpirun`): this process computes its slice of every batch and the gradients
+    /// are summed over the processes before clipping and the optimizer step. Nil: one process, the whole batch.
+    public var sync: GradientSync?
 
     public init(student: DecoderModel, teacher: DecoderModel?, settings: TrainingSettings, stream: [Int32]) throws {
         guard settings.batch % settings.microBatch == 0 else {
@@ -123,11 +128,19 @@ public final class StageTrainer {
         var lastCheckpoint = Date()
         while step < total {
             let started = Date()
-            let loss = try accumulateGradients(step: step)
+            var loss = try accumulateGradients(step: step)
+            // Every process asks to stop at the same step (a signal may reach them at different times).
+            var stop = Interruption.requested
+            if let sync {
+                let reduced = try sync.reduce(trainable, loss: loss, stop: stop != nil)
+                loss = reduced.loss
+                stop = reduced.stop ? (stop ?? SIGTERM) : nil
+            }
+            // The reduced gradient's norm: every process clips (and steps) alike.
             let norm = clipGradNorm(trainable, maxNorm: settings.gradClip)
             guard loss.isFinite, norm.isFinite else {
                 throw TrainingError("non-finite \(loss.isFinite ? "gradient norm" : "loss") at optimizer step \(step + 1); "
-                                    + "the weights were not updated and the last checkpoint is kept")
+                                    + "the weights were not updated and the last checkpoint is kept", onEveryRank: true)
             }
             let lrA = attnSchedule.lr(step: step), lrM = mainSchedule.lr(step: step)
             optimizer.groups[0].lr = lrA
@@ -146,7 +159,7 @@ public final class StageTrainer {
                 lastCheckpoint = Date()
             }
             // Ctrl-C / SIGTERM: the safe point is between optimizer steps; keep the progress made.
-            if let signal = Interruption.requested, step < total {
+            if let signal = stop, step < total {
                 try onCheckpoint(checkpoint(step: step, lossHistory: history))
                 throw Interrupted(signal: signal, kept: "a checkpoint at optimizer step \(step) of \(total)")
             }
@@ -155,23 +168,29 @@ public final class StageTrainer {
         return history
     }
 
-    /// Forward and backward over the step's micro-batches; returns the step's mean loss.
+    /// Forward and backward over the step's micro-batches (this process's slice of them under `sync`);
+    /// returns the step's mean loss (this process's weighted part of it under `sync`).
     func accumulateGradients(step: Int) throws -> Double {
-        let micro = settings.microBatch, passes = settings.batch / micro, t = settings.seqLen
-        var lossSum = 0.0
-        for pass in 0..<passes {
+        let t = settings.seqLen
+        let share = sync?.share(batch: settings.batch) ?? .whole(batch: settings.batch)
+        let passes = share.passes(microBatch: settings.microBatch)
+        var lossSum = 0.0, weighted = 0.0
+        for pass in passes {
             var inputs: [Int32] = [], targets: [Int32] = []
-            inputs.reserveCapacity(micro * t); targets.reserveCapacity(micro * t)
-            for i in 0..<micro {
-                let w = window(sample: step * settings.batch + pass * micro + i)
+            inputs.reserveCapacity(pass.count * t); targets.reserveCapacity(pass.count * t)
+            for i in pass {
+                let w = window(sample: step * settings.batch + i)
                 inputs += w.dropLast(); targets += w.dropFirst()
             }
             let tape = Tape()
-            let loss = tape.withRecording { self.loss(inputs: inputs, targets: targets, batch: micro) }
+            let loss = tape.withRecording { self.loss(inputs: inputs, targets: targets, batch: pass.count) }
             lossSum += Double(loss.item)
-            tape.backward(loss, seed: 1 / Float(passes))
+            weighted += Double(loss.item) * share.weight(of: pass)
+            // A pass's mean loss weighs by its share of the global batch's tokens (1 / passes in one process).
+            tape.backward(loss, seed: Float(pass.count) / Float(settings.batch))
         }
-        return lossSum / Double(passes)
+        // One process keeps its former arithmetic (the mean of equal passes) bit for bit.
+        return sync == nil ? lossSum / Double(passes.count) : weighted
     }
 
     func loss(inputs: [Int32], targets: [Int32], batch: Int) -> Tensor {

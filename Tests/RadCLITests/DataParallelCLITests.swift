@@ -1,0 +1,163 @@
+import Foundation
+import RadOps
+import Testing
+
+/// `mpirun -np 2 rad run`: two ranks train one conversion data-parallel, each on its slice of every batch,
+/// and end with the one-process weights up to fp32 reduction order; two two-rank runs (shared memory,
+/// TCP) agree bit for bit; ranks with different manifests are refused. Runs as root in CI.
+@Suite(.serialized) struct DataParallelCLITests {
+    static let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    /// Root (CI) must say so; two ranks may share the runner's two cores. Shared memory copies through
+    /// its buffers: the single-copy mechanism (CMA) needs ptrace rights that containers often withhold.
+    static func launcher(_ extra: [String] = []) -> [String] {
+        [mpirun ?? "mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
+         "--mca", "btl_vader_single_copy_mechanism", "none"] + extra
+    }
+
+    /// Two stages (batch 4 in passes of 2, then an uneven batch of 3: slices of 2 and 1) and an f32 export.
+    static func manifest(in dir: URL) throws -> URL {
+        let prefix = dir.appendingPathComponent("stream")
+        try KillResumeCLITests.writeBinIdx(prefix: prefix)
+        let url = dir.appendingPathComponent("parallel.yaml")
+        try Data("""
+        name: parallel
+        seed: 5
+        teacher: { source: \(KillResumeCLITests.teacher) }
+        data:
+          train: { binidx: \(prefix.path) }
+        student: { architecture: rad-rwkv6 }
+        steps:
+          align:
+            kind: align_hidden_states
+            tokens: 2560
+            seq_len: 32
+            batch: 4
+            micro_batch: 2
+            lr: { schedule: quarter_cosine, init: 1e-3, final: 1e-4, warmup_steps: 2 }
+            checkpoint_every: 5
+          distill:
+            kind: distill_logits
+            after: align
+            tokens: 1920
+            seq_len: 32
+            batch: 3
+            lr: { schedule: constant, init: 1e-4, warmup_steps: 2 }
+            grad_clip: 0.5
+          export: { kind: export_hf, after: distill, to: out, dtype: f32 }
+
+        """.utf8).write(to: url)
+        return url
+    }
+
+    static func args(_ manifest: URL, _ dir: URL, _ name: String) -> [String] {
+        ["run", manifest.path, "--cache", dir.appendingPathComponent("cache-\(name)").path,
+         "--runs", dir.appendingPathComponent("runs-\(name)").path,
+         "-s", "steps.export.to=" + dir.appendingPathComponent("out-\(name)").path]
+    }
+
+    static func weights(_ dir: URL, _ name: String) throws -> [String: [Float]] {
+        let file = try SafetensorsFile(path: dir.appendingPathComponent("out-\(name)/model.safetensors").path)
+        var out: [String: [Float]] = [:]
+        for n in file.tensorNames { let t = try file.load(n); out[n] = Array(UnsafeBufferPointer(start: t.data, count: t.count)) }
+        return out
+    }
+
+    @Test func twoRanksTrainTheOneProcessModel() throws {
+        guard let _ = Self.mpirun else {
+            print("skipped: mpirun is not installed (scripts/setup.sh installs openmpi-bin)"); return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rad-mpi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.manifest(in: dir)
+        let started = Date()
+        let one = try RadProcess.run(Self.args(manifest, dir, "one"))
+        #expect(one.status == 0, "\(one.stderr)")
+        let two = try RadProcess.run(Self.args(manifest, dir, "two"), launcher: Self.launcher(["-np", "2"]))
+        #expect(two.status == 0, "\(two.stdout)\n\(two.stderr)")
+        #expect(two.stderr.contains("gradient allreduce"), "\(two.stderr)")
+        let tcp = try RadProcess.run(Self.args(manifest, dir, "tcp"), launcher: Self.launcher(["--mca", "btl", "tcp,self", "-np", "2"]))
+        #expect(tcp.status == 0, "\(tcp.stdout)\n\(tcp.stderr)")
+        // Only rank 0 prints the summary.
+        #expect(two.stdout.components(separatedBy: "run record:").count == 2, "\(two.stdout)")
+
+        let a = try Self.weights(dir, "one"), b = try Self.weights(dir, "two"), c = try Self.weights(dir, "tcp")
+        #expect(a.keys.sorted() == b.keys.sorted() && !a.isEmpty)
+        var maxDiff: Float = 0, changed = false
+        for (name, x) in a {
+            guard let y = b[name], y.count == x.count else { Issue.record("\(name) differs in shape"); continue }
+            for i in x.indices { maxDiff = max(maxDiff, abs(x[i] - y[i])) }
+        }
+        for (name, y) in b where y != c[name] { changed = true; Issue.record("\(name): the TCP run differs from the shared-memory run") }
+        print("data-parallel: max |w(1 rank) - w(2 ranks)| = \(maxDiff); two 2-rank runs bit-identical: \(!changed); "
+              + String(format: "%.1f s for three runs", Date().timeIntervalSince(started)))
+        #expect(maxDiff < 1e-5, "2 ranks differ from 1 by \(maxDiff)")
+    }
+
+    @Test func ranksWithDifferentManifestsAreRefused() throws {
+        guard let mpirun = Self.mpirun else {
+            print("skipped: mpirun is not installed (scripts/setup.sh installs openmpi-bin)"); return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rad-mpi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.manifest(in: dir)
+        // MPMD: rank 0 runs the manifest, rank 1 the same with another learning rate.
+        let rank0 = Self.args(manifest, dir, "mixed")
+        let launcher = Self.launcher(["-np", "1", RadProcess.executable.path] + rank0 + [":", "-np", "1"])
+        _ = mpirun
+        let r = try RadProcess.run(rank0 + ["-s", "steps.align.lr.init=2e-3"], launcher: launcher)
+        #expect(r.status == 2, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stderr.contains("rank 1 runs another manifest"), "\(r.stderr)")
+        // Refused before anything ran: nothing trained, nothing exported.
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out-mixed").path))
+    }
+
+    /// The pid of the `rad` process that is rank `rank` of a job using `cache` (read from /proc).
+    static func rankProcess(_ rank: Int, cache: String) -> pid_t? {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(name),
+                  let env = FileManager.default.contents(atPath: "/proc/\(name)/environ"),
+                  let cmd = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { continue }
+            let vars = String(decoding: env, as: UTF8.self).split(separator: "\0")
+            let args = String(decoding: cmd, as: UTF8.self).split(separator: "\0")
+            if vars.contains("OMPI_COMM_WORLD_RANK=\(rank)"), args.contains(Substring(cache)),
+               args.first?.hasSuffix("/rad") == true { return pid }
+        }
+        return nil
+    }
+
+    @Test func aKilledRankEndsTheJob() throws {
+        guard let _ = Self.mpirun else {
+            print("skipped: mpirun is not installed (scripts/setup.sh installs openmpi-bin)"); return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rad-mpi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.manifest(in: dir)
+        let args = Self.args(manifest, dir, "killed") + ["-s", "steps.align.tokens=2560000"]
+        let cache = dir.appendingPathComponent("cache-killed").path
+        let log = dir.appendingPathComponent("killed.log")
+        let launcher = Self.launcher(["-np", "2"])
+        let job = try KillResumeCLITests.start(Array(launcher.dropFirst()) + [RadProcess.executable.path] + args, log: log,
+                                               executable: URL(fileURLWithPath: launcher[0]))
+        // Kill rank 1 with SIGKILL once the job trains (rank 0 has written a checkpoint).
+        var deadline = Date().addingTimeInterval(120)
+        var victim: pid_t?
+        while job.isRunning && Date() < deadline {
+            if KillResumeCLITests.hasCheckpoint(URL(fileURLWithPath: cache)), let p = Self.rankProcess(1, cache: cache) { victim = p; break }
+            usleep(20_000)
+        }
+        #expect(victim != nil, "rank 1 never trained")
+        if let victim { kill(victim, SIGKILL) }
+        deadline = Date().addingTimeInterval(60)
+        while job.isRunning && Date() < deadline { usleep(50_000) }
+        let hung = job.isRunning
+        if hung { job.terminate(); kill(job.processIdentifier, SIGKILL) }
+        job.waitUntilExit()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(!hung, "mpirun still ran 60 s after rank 1 was killed")
+        #expect(job.terminationStatus != 0)
+        #expect(text.contains("rank 1") && text.contains("signal 9"), "\(text.suffix(1500))")
+    }
+}
