@@ -60,9 +60,9 @@ import Testing
         let file = try Self.manifest(in: dir)
         let runs = dir.appendingPathComponent("runs")
         // A folder where run.json belongs: its rename fails as a write to a broken disk would.
-        let record = runs.appendingPathComponent("fs/run.json")
+        let record = runs.appendingPathComponent("fs/r1/run.json")
         try FileManager.default.createDirectory(at: record.appendingPathComponent("in-the-way"), withIntermediateDirectories: true)
-        let args = ["run", file.path, "--cache", dir.appendingPathComponent("cache").path, "--runs", runs.path]
+        let args = ["run", file.path, "--cache", dir.appendingPathComponent("cache").path, "--runs", runs.path, "--run-id", "r1"]
         let r = try RadProcess.run(args)
         #expect(r.status == 1, "exit \(r.status): \(r.stderr)")
         let errors = Self.errorLines(r)
@@ -73,7 +73,7 @@ import Testing
         #expect(first == expected, "\(r.stderr)")
         Self.expectNoDump(r)
         // Nothing half-written beside it.
-        let left = try FileManager.default.contentsOfDirectory(atPath: runs.appendingPathComponent("fs").path)
+        let left = try FileManager.default.contentsOfDirectory(atPath: runs.appendingPathComponent("fs/r1").path)
         let temporaries = left.filter { $0.hasSuffix(".tmp") }
         #expect(temporaries.isEmpty, "\(left)")
         try FileManager.default.removeItem(at: record)
@@ -89,10 +89,10 @@ import Testing
         let dir = try Self.temp(); defer { try? FileManager.default.removeItem(at: dir) }
         let file = try Self.manifest(in: dir)
         let runs = dir.appendingPathComponent("runs")
-        let metrics = runs.appendingPathComponent("fs/metrics.jsonl")
+        let metrics = runs.appendingPathComponent("fs/r1/metrics.jsonl")
         try FileManager.default.createDirectory(at: metrics.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: metrics.path, withDestinationPath: "/dev/full")
-        let r = try RadProcess.run(["run", file.path, "--cache", dir.appendingPathComponent("cache").path, "--runs", runs.path])
+        let r = try RadProcess.run(["run", file.path, "--cache", dir.appendingPathComponent("cache").path, "--runs", runs.path, "--run-id", "r1"])
         let errors = Self.errorLines(r)
         #expect(errors.filter { $0.contains("metrics.jsonl") }.count == 1, "\(r.stderr)")
         #expect(errors.first?.hasPrefix("error: \(metrics.path): No space left on device") == true, "\(r.stderr)")

@@ -21,6 +21,8 @@ import Testing
 
     static func manifest(in dir: URL, steps: String) throws -> URL {
         let url = dir.appendingPathComponent("m.yaml")
+        let stream = dir.appendingPathComponent("stream")
+        if !FileManager.default.fileExists(atPath: stream.path + ".bin") { try KillResumeCLITests.writeBinIdx(prefix: stream) }
         try Data("""
         name: bounds
         teacher: { source: \(teacher) }

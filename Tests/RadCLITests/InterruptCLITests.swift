@@ -32,7 +32,7 @@ import Testing
         #expect(log.contains("stopping at the next safe point"), "\(log.suffix(800))")
         #expect(log.contains("step 'align' kept a checkpoint at optimizer step "), "\(log.suffix(800))")
         #expect(log.contains("resume with: rad run "), "\(log.suffix(800))")
-        let record = try String(contentsOf: dir.appendingPathComponent("runs-int/killed/run.json"), encoding: .utf8)
+        let record = try String(contentsOf: dir.appendingPathComponent("runs-int/killed/latest/run.json"), encoding: .utf8)
         #expect(record.contains("\"status\": \"interrupted\""))
         #expect(KillResumeCLITests.hasCheckpoint(dir.appendingPathComponent("cache-int")))
         // Nothing of the stopped step is left in tmp/.

@@ -20,16 +20,22 @@ import Testing
     @Test func validateEveryPipeline() throws {
         let files = (FileManager.default.subpaths(atPath: Self.repo.appendingPathComponent("pipelines").path) ?? [])
             .filter { $0.hasSuffix(".yaml") }.map { "pipelines/" + $0 }
-        let r = try RadProcess.run(["validate"] + files, cwd: Self.repo)
+        // The paper's manifests name teachers and data this machine lacks: they validate as documents.
+        let r = try RadProcess.run(["validate", "--skip-input-checks"] + files, cwd: Self.repo)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.components(separatedBy: ": ok (").count - 1 == files.count)
+        let own = files.filter { !$0.hasPrefix("pipelines/paper/") }
+        let checked = try RadProcess.run(["validate"] + own, cwd: Self.repo)
+        #expect(checked.status == 0, "\(checked.stderr)")
     }
 
     @Test func invalidManifestExitsTwoWithCaret() throws {
         let r = try RadProcess.run(["validate", "Tests/RadPipelineTests/Fixtures/bad/many-errors.yaml"], cwd: Self.repo)
         #expect(r.status == 2)
         #expect(r.stderr.contains("Tests/RadPipelineTests/Fixtures/bad/many-errors.yaml:14:39: error: unknown key 'seq_lne' in step 'align' (align_hidden_states); did you mean 'seq_len'?\n  align: { kind: align_hidden_states, seq_lne: 512, batch: -1 }\n                                      ^\n"))
-        #expect(r.stderr.hasSuffix("4 errors\n"))
+        // The teacher and the data globs it names do not exist either: reported with the rest (it used to pass unnoticed).
+        #expect(r.stderr.contains("many-errors.yaml:7:20: error: teacher source '"), "\(r.stderr)")
+        #expect(r.stderr.contains("many-errors.yaml:9:20: error: data source 'train': '") && r.stderr.hasSuffix("7 errors\n"), "\(r.stderr)")
         noCrash(r)
     }
 
@@ -61,19 +67,20 @@ import Testing
         #expect(align["decision"] as? String == "run" && align["optimizer_steps"] as? Int == 32)
         #expect((align["why"] as? [String]) == ["no entry"])
         let t = try RadProcess.run(["plan", "pipelines/quickstart.yaml", "--cache", cache, "--runs", dir.path], cwd: Self.repo)
-        #expect(t.status == 0 && t.stdout.hasPrefix("step ") && t.stdout.contains("distill_logits"))
+        #expect(t.status == 0 && t.stdout.hasPrefix("machine: ") && t.stdout.contains("\nstep ") && t.stdout.contains("distill_logits"), "\(t.stdout)")
     }
 
     @Test func runFailsCleanlyOnABadTeacherFile() throws {
         let dir = try Self.temp(); defer { try? FileManager.default.removeItem(at: dir) }
         try Data("not really a gguf".utf8).write(to: dir.appendingPathComponent("t.gguf"))
+        for ext in ["bin", "idx"] { try Data([0]).write(to: dir.appendingPathComponent("tok.\(ext)")) }
         try Data("name: m\nteacher: { source: t.gguf }\ndata: { train: { binidx: tok } }\nstudent: { architecture: rad-rwkv7 }\nsteps: { align: { kind: align_hidden_states } }\n".utf8)
             .write(to: dir.appendingPathComponent("m.yaml"))
         let r = try RadProcess.run(["run", "m.yaml"], cwd: dir)
         // A damaged model file is invalid input (exit 2) also when a step is the one that finds it.
         #expect(r.status == 2)
         #expect(r.stderr.contains("error: step 'student.init' (init_student) failed: \(dir.path)/t.gguf: not a GGUF file"), "\(r.stderr)")
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/m/run.json").path))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/m/latest/run.json").path))
         noCrash(r)
         let until = try RadProcess.run(["run", "m.yaml", "--until", "algn"], cwd: dir)
         #expect(until.status == 2 && until.stderr.contains("no step 'algn' in m.yaml; did you mean 'align'?"))

@@ -130,27 +130,29 @@ import Testing
         name: eval-only
         teacher: { source: \(gguf) }
         steps:
-          eval: { kind: evaluate, models: [teacher], tasks: [piqa], limit: 1, heldout_perplexity: false }
+          eval: { kind: evaluate, models: [teacher], tasks: [piqa], limit: 1, heldout_perplexity: false, benchmarks: \(Self.repo.appendingPathComponent("assets/benchmarks").path) }
 
         """.utf8).write(to: manifest)
         let runs = dir.appendingPathComponent("runs")
         let r = try RadProcess.run(["run", manifest.path, "--cache", dir.appendingPathComponent("cache").path, "--runs", runs.path],
                                    cwd: Self.repo)
         #expect(r.status == 0, "\(r.stderr)")
-        let report = runs.appendingPathComponent("eval-only/report.html")
+        let report = runs.appendingPathComponent("eval-only/latest").resolvingSymlinksInPath().appendingPathComponent("report.html")
         #expect(r.stdout.hasSuffix("report: \(report.path)\n"), "\(r.stdout)")
         let html = try String(contentsOf: report, encoding: .utf8)
         #expect(html.contains("<h1>eval-only</h1>") && html.contains("<h2>Evaluation</h2>") && html.contains("<td class=t>piqa</td><td class=t>acc</td><td>1</td>"))
         #expect(r.stdout.contains("\npiqa "), "\(r.stdout)")
 
         // Again, everything cached: the run still ends with the table and rewrites eval.txt / eval.json.
-        for name in ["eval.txt", "eval.json"] { try FileManager.default.removeItem(at: runs.appendingPathComponent("eval-only/\(name)")) }
         let again = try RadProcess.run(["run", manifest.path, "--cache", dir.appendingPathComponent("cache").path, "--runs", runs.path],
                                        cwd: Self.repo)
         #expect(again.status == 0 && again.stdout.contains("eval: cached"), "\(again.stderr)")
         #expect(again.stdout.hasPrefix("task ") && again.stdout.contains("\npiqa "), "\(again.stdout)")
-        let table = try String(contentsOf: runs.appendingPathComponent("eval-only/eval.txt"), encoding: .utf8)
+        // The second run has its own folder, with its own table.
+        let second = runs.appendingPathComponent("eval-only/latest").resolvingSymlinksInPath()
+        #expect(second != report.deletingLastPathComponent())
+        let table = try String(contentsOf: second.appendingPathComponent("eval.txt"), encoding: .utf8)
         #expect(again.stdout.hasPrefix(table))
-        #expect(FileManager.default.fileExists(atPath: runs.appendingPathComponent("eval-only/eval.json").path))
+        #expect(FileManager.default.fileExists(atPath: second.appendingPathComponent("eval.json").path))
     }
 }

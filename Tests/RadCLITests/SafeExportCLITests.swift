@@ -82,7 +82,7 @@ import Testing
             #expect(r.stderr.contains(why), "\(r.stderr)")
         }
         #expect(FileManager.default.fileExists(atPath: w.cache.appendingPathComponent("objects").path))
-        #expect(FileManager.default.fileExists(atPath: w.runs.appendingPathComponent("exporter/run.json").path))
+        #expect(FileManager.default.fileExists(atPath: w.runs.appendingPathComponent("exporter/latest/run.json").path))
     }
 
     @Test func anExistingFileIsRefusedAndKept() throws {

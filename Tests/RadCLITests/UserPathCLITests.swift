@@ -39,11 +39,11 @@ import Testing
         for verb in ["validate", "plan", "run"] {
             let r = try w.rad(verb, m)
             #expect(r.status == 2, "\(verb): \(r.stderr)")
-            for needle in ["broken.yaml:2:21: error: teacher source '", "models/nope.gguf' does not exist (the folder '",
+            for needle in ["broken.yaml:2:20: error: teacher source '", "models/nope.gguf' does not exist (the folder '",
                            "broken.yaml:4:20: error: data source 'train': '", "text/*.jsonl' matches no file",
                            "broken.yaml:10:23: error: 'models' of step 'eval' names unknown step 'aling'; did you mean 'align'?",
                            "broken.yaml:11:22: error: item 1 of 'tasks' in step 'eval' (evaluate) 'hellaswg' is not one of",
-                           "5 errors"] {
+                           "4 errors"] {
                 #expect(r.stderr.contains(needle), "\(verb): missing \(needle) in\n\(r.stderr)")
             }
             noCrash(r)
@@ -60,7 +60,7 @@ import Testing
         let eval = ["-s", "steps.eval.kind=evaluate", "-s", "steps.eval.models=[tune]", "-s", "steps.eval.heldout_perplexity=false"]
         // The default is assets/benchmarks beside the manifest, which this workspace lacks.
         let missing = try w.rad("validate", m, eval + ["-s", "steps.eval.tasks=[piqa]"])
-        #expect(missing.status == 2 && missing.stderr.contains("benchmarks folder '\(w.path("assets/benchmarks"))' does not exist"), "\(missing.stderr)")
+        #expect(missing.status == 2 && missing.stderr.contains("benchmarks folder 'assets/benchmarks' does not exist"), "\(missing.stderr)")
         let partial = try w.rad("validate", m, eval + ["-s", "steps.eval.tasks=[piqa, lambada]", "-s", "steps.eval.benchmarks=\(w.path("bench"))"])
         #expect(partial.status == 2 && partial.stderr.contains("has no lambada.jsonl"), "\(partial.stderr)")
         let ok = try w.rad("validate", m, eval + ["-s", "steps.eval.tasks=[piqa]", "-s", "steps.eval.benchmarks=\(w.path("bench"))"])
@@ -134,7 +134,7 @@ import Testing
         let tune = (json["steps"] as! [[String: Any]]).first { $0["id"] as? String == "tune" }!
         #expect((tune["peak_bytes"] as? Double ?? 0) > 0)
         #expect((json["total"] as? [String: Any])?["tokens"] as? Int == 128)
-        let bad = try w.rad("plan", m, ["--gflops", "-3"])
+        let bad = try w.rad("plan", m, ["--gflops", "0"])
         #expect(bad.status == 2 && bad.stderr.contains("--gflops must be a positive number"), "\(bad.stderr)")
     }
 

@@ -131,7 +131,7 @@ import RadPipeline
         #expect(all.contains("step 'eval': model 'teacher' (\(folder.path)): the model produced non-finite log-likelihoods (NaN) on the piqa benchmark"),
                 "\(all)")
         #expect(!all.contains("Invalid number value") && !all.contains("Fatal error"))
-        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/nan-eval/eval.json").path))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/nan-eval/latest/eval.json").path))
     }
 
     @Test func textThatIsNotUTF8OrIsBinaryIsInvalidInput() throws {

@@ -174,7 +174,7 @@ import RadPipeline
     @Test func runRecordAndMetrics() throws {
         let f = try Fixture(); defer { f.dir.cleanup() }
         try f.run(TestSteps.Counter())
-        let dir = f.runs.appendingPathComponent("chain")
+        let dir = try #require(RunRecord.runFolder(f.runs.appendingPathComponent("chain")))
         let record = try #require(RunRecord.load(from: dir))
         #expect(record.value["seed"] == .int(3) && record.value["status"] == .string("ok"))
         #expect(record.value["resolved"]?["steps"]?["b"]?["addend"] == .int(1))

@@ -41,14 +41,15 @@ import RadPipeline
     @Test func exportWithoutDtypeWritesBF16() throws {
         _ = Self.registered
         let t = try TempDir(); defer { t.cleanup() }
-        for (dtype, tensorType, torchType) in [("", "BF16", "bfloat16"), (", dtype: f32", "F32", "float32")] {
-            let (file, d) = try Self.load(t, "  pass: { kind: test_passthrough }\n  export: { kind: export_hf, after: pass, to: out\(dtype) }",
+        // Two folders: an export of another configuration (another dtype) is refused where one already is.
+        for (dtype, folder, tensorType, torchType) in [("", "out", "BF16", "bfloat16"), (", dtype: f32", "out-f32", "F32", "float32")] {
+            let (file, d) = try Self.load(t, "  pass: { kind: test_passthrough }\n  export: { kind: export_hf, after: pass, to: \(folder)\(dtype) }",
                                           teacher: "{ source: \(Self.teacher), format: hf }")
             #expect(d.isEmpty, "\(d)")
             let m = try ManifestLoader.load(file)
             _ = try Runner(manifest: m, store: try ArtifactStore(root: t.url.appendingPathComponent("cache")), registry: .registered,
                            options: .init(runsRoot: t.url.appendingPathComponent("runs"))).run()
-            let out = t.url.appendingPathComponent("out")
+            let out = t.url.appendingPathComponent(folder)
             let config = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("config.json"))) as? [String: Any]
             #expect(config?["torch_dtype"] as? String == torchType)
             let weights = try SafetensorsFile(path: out.appendingPathComponent("model.safetensors").path)

@@ -31,10 +31,10 @@ public struct RunRecord {
     }
 
     /// A new run's id: its start time (UTC, so ids sort as runs started) and a random suffix that keeps two
-    /// runs started in the same second apart.
+    /// runs started in the same millisecond apart.
     public static func newRunID(at date: Date = Date()) -> String {
         let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX"); f.timeZone = TimeZone(identifier: "UTC"); f.dateFormat = "yyyyMMdd-HHmmss"
+        f.locale = Locale(identifier: "en_US_POSIX"); f.timeZone = TimeZone(identifier: "UTC"); f.dateFormat = "yyyyMMdd-HHmmss-SSS"
         return f.string(from: date) + "-" + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
     }
 

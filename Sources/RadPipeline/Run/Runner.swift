@@ -8,14 +8,17 @@ public final class Runner {
         public var until: String?
         public var force: Set<String> = []
         public var runsRoot: URL
+        /// The run's folder name under `runs/NAME` (nil: `RunRecord.newRunID`).
+        public var runID: String?
         public var isTerminal: Bool
         /// Where progress and notices go (stderr in the CLI).
         public var output: (String) -> Void
         /// Rank 0 of an `mpirun` job: tells the other ranks each step it finished and each it trains with them.
         public var coordinator: RunCoordinator?
-        public init(until: String? = nil, force: Set<String> = [], runsRoot: URL, isTerminal: Bool = false,
+        public init(until: String? = nil, force: Set<String> = [], runsRoot: URL, runID: String? = nil, isTerminal: Bool = false,
                     output: @escaping (String) -> Void = { _ in }, coordinator: RunCoordinator? = nil) {
-            self.until = until; self.force = force; self.runsRoot = runsRoot; self.isTerminal = isTerminal; self.output = output
+            self.until = until; self.force = force; self.runsRoot = runsRoot; self.runID = runID
+            self.isTerminal = isTerminal; self.output = output
             self.coordinator = coordinator
         }
     }
@@ -59,11 +62,13 @@ public final class Runner {
         let started = Date()
         let nameFolder = RunRecord.nameFolder(for: manifest, runsRoot: options.runsRoot)
         let previous = RunRecord.latestDirectory(for: manifest, runsRoot: options.runsRoot).flatMap(RunRecord.load(from:))
-        let runID = RunRecord.newRunID(at: started)
+        let runID = options.runID ?? RunRecord.newRunID(at: started)
         let runDir = nameFolder.appendingPathComponent(runID)
-        try FileFailure.wrap(path: ManifestSource.display(runDir.path)) {
-            try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+        // A run never takes over another's folder: one that holds a record is refused.
+        if let id = options.runID, RunRecord.load(from: runDir) != nil {
+            throw RunInputError("run '\(id)' of \(manifest.name) already exists (\(ManifestSource.display(runDir.path))); give another --run-id or leave it out")
         }
+        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
         runDirectory = runDir
         let progress = ProgressReporter(isTerminal: options.isTerminal, metricsURL: runDir.appendingPathComponent("metrics.jsonl"),
                                         runID: runID, sink: options.output)

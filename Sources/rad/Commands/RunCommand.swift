@@ -14,6 +14,8 @@ struct RunCommand: ParsableCommand {
     var until: String?
     @Option(help: "Recompute this step even if cached (repeatable).")
     var force: [String] = []
+    @Option(help: "Name of this run's folder under runs/NAME (default: its start time and a random suffix).")
+    var runId: String?
 
     func run() throws {
         Interruption.install()
@@ -24,9 +26,12 @@ struct RunCommand: ParsableCommand {
 
     /// The run itself: a plain one, or rank 0's of a job (`coordinator` tells the other ranks).
     func runSteps(_ m: Manifest, coordinator: RunCoordinator?) throws {
+        if let runId, runId == RunRecord.latestLink || runId.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", options: .regularExpression) == nil {
+            throw RunInputError("--run-id '\(runId)' must be letters, digits, '.', '_' or '-' (at most 100, not 'latest')")
+        }
         let store = try cache.store()
         let runner = Runner(manifest: m, store: store, registry: ExecutorRegistry.engine,
-                            options: .init(until: until, force: Set(force), runsRoot: cache.runsRoot,
+                            options: .init(until: until, force: Set(force), runsRoot: cache.runsRoot, runID: runId,
                                            isTerminal: Terminal.stderrIsTerminal, output: Terminal.err, coordinator: coordinator))
         let summary: Runner.Summary
         do { summary = try runner.run() }
