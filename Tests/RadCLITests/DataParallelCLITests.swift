@@ -62,55 +62,53 @@ import Testing
         return out
     }
 
-    @Test func twoRanksTrainTheOneProcessModel() throws {
-        guard let _ = Self.mpirun else {
-            print("skipped: mpirun is not installed (scripts/setup.sh installs openmpi-bin)"); return
-        }
+    /// Runs `body` in a fresh folder holding the manifest; skips (saying so) where mpirun is missing.
+    static func withJob(_ body: (_ dir: URL, _ manifest: URL) throws -> Void) throws {
+        guard mpirun != nil else { print("skipped: mpirun is not installed (scripts/setup.sh installs openmpi-bin)"); return }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rad-mpi-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let manifest = try Self.manifest(in: dir)
-        let started = Date()
-        let one = try RadProcess.run(Self.args(manifest, dir, "one"))
-        #expect(one.status == 0, "\(one.stderr)")
-        let two = try RadProcess.run(Self.args(manifest, dir, "two"), launcher: Self.launcher(["-np", "2"]))
-        #expect(two.status == 0, "\(two.stdout)\n\(two.stderr)")
-        #expect(two.stderr.contains("gradient allreduce"), "\(two.stderr)")
-        let tcp = try RadProcess.run(Self.args(manifest, dir, "tcp"), launcher: Self.launcher(["--mca", "btl", "tcp,self", "-np", "2"]))
-        #expect(tcp.status == 0, "\(tcp.stdout)\n\(tcp.stderr)")
-        // Only rank 0 prints the summary.
-        #expect(two.stdout.components(separatedBy: "run record:").count == 2, "\(two.stdout)")
+        try body(dir, try manifest(in: dir))
+    }
 
-        let a = try Self.weights(dir, "one"), b = try Self.weights(dir, "two"), c = try Self.weights(dir, "tcp")
-        #expect(a.keys.sorted() == b.keys.sorted() && !a.isEmpty)
-        var maxDiff: Float = 0, changed = false
-        for (name, x) in a {
-            guard let y = b[name], y.count == x.count else { Issue.record("\(name) differs in shape"); continue }
-            for i in x.indices { maxDiff = max(maxDiff, abs(x[i] - y[i])) }
+    @Test func twoRanksTrainTheOneProcessModel() throws {
+        try Self.withJob { dir, manifest in
+            let started = Date()
+            let one = try RadProcess.run(Self.args(manifest, dir, "one"))
+            #expect(one.status == 0, "\(one.stderr)")
+            let two = try RadProcess.run(Self.args(manifest, dir, "two"), launcher: Self.launcher(["-np", "2"]))
+            #expect(two.status == 0, "\(two.stdout)\n\(two.stderr)")
+            #expect(two.stderr.contains("gradient allreduce"), "\(two.stderr)")
+            let tcp = try RadProcess.run(Self.args(manifest, dir, "tcp"), launcher: Self.launcher(["--mca", "btl", "tcp,self", "-np", "2"]))
+            #expect(tcp.status == 0, "\(tcp.stdout)\n\(tcp.stderr)")
+            // Only rank 0 prints the summary.
+            #expect(two.stdout.components(separatedBy: "run record:").count == 2, "\(two.stdout)")
+
+            let a = try Self.weights(dir, "one"), b = try Self.weights(dir, "two"), c = try Self.weights(dir, "tcp")
+            #expect(a.keys.sorted() == b.keys.sorted() && !a.isEmpty)
+            var maxDiff: Float = 0, changed = false
+            for (name, x) in a {
+                guard let y = b[name], y.count == x.count else { Issue.record("\(name) differs in shape"); continue }
+                for i in x.indices { maxDiff = max(maxDiff, abs(x[i] - y[i])) }
+            }
+            for (name, y) in b where y != c[name] { changed = true; Issue.record("\(name): the TCP run differs from the shared-memory run") }
+            print("data-parallel: max |w(1 rank) - w(2 ranks)| = \(maxDiff); two 2-rank runs bit-identical: \(!changed); "
+                  + String(format: "%.1f s for three runs", Date().timeIntervalSince(started)))
+            #expect(maxDiff < 1e-5, "2 ranks differ from 1 by \(maxDiff)")
         }
-        for (name, y) in b where y != c[name] { changed = true; Issue.record("\(name): the TCP run differs from the shared-memory run") }
-        print("data-parallel: max |w(1 rank) - w(2 ranks)| = \(maxDiff); two 2-rank runs bit-identical: \(!changed); "
-              + String(format: "%.1f s for three runs", Date().timeIntervalSince(started)))
-        #expect(maxDiff < 1e-5, "2 ranks differ from 1 by \(maxDiff)")
     }
 
     @Test func ranksWithDifferentManifestsAreRefused() throws {
-        guard let mpirun = Self.mpirun else {
-            print("skipped: mpirun is not installed (scripts/setup.sh installs openmpi-bin)"); return
+        try Self.withJob { dir, manifest in
+            // MPMD: rank 0 runs the manifest, rank 1 the same with another learning rate.
+            let rank0 = Self.args(manifest, dir, "mixed")
+            let launcher = Self.launcher(["-np", "1", RadProcess.executable.path] + rank0 + [":", "-np", "1"])
+            let r = try RadProcess.run(rank0 + ["-s", "steps.align.lr.init=2e-3"], launcher: launcher)
+            #expect(r.status == 2, "\(r.stdout)\n\(r.stderr)")
+            #expect(r.stderr.contains("rank 1 runs another manifest"), "\(r.stderr)")
+            // Refused before anything ran: nothing trained, nothing exported.
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out-mixed").path))
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rad-mpi-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let manifest = try Self.manifest(in: dir)
-        // MPMD: rank 0 runs the manifest, rank 1 the same with another learning rate.
-        let rank0 = Self.args(manifest, dir, "mixed")
-        let launcher = Self.launcher(["-np", "1", RadProcess.executable.path] + rank0 + [":", "-np", "1"])
-        _ = mpirun
-        let r = try RadProcess.run(rank0 + ["-s", "steps.align.lr.init=2e-3"], launcher: launcher)
-        #expect(r.status == 2, "\(r.stdout)\n\(r.stderr)")
-        #expect(r.stderr.contains("rank 1 runs another manifest"), "\(r.stderr)")
-        // Refused before anything ran: nothing trained, nothing exported.
-        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out-mixed").path))
     }
 
     /// The pid of the `rad` process that is rank `rank` of a job using `cache` (read from /proc).
@@ -128,36 +126,31 @@ import Testing
     }
 
     @Test func aKilledRankEndsTheJob() throws {
-        guard let _ = Self.mpirun else {
-            print("skipped: mpirun is not installed (scripts/setup.sh installs openmpi-bin)"); return
+        try Self.withJob { dir, manifest in
+            let args = Self.args(manifest, dir, "killed") + ["-s", "steps.align.tokens=2560000"]
+            let cache = dir.appendingPathComponent("cache-killed").path
+            let log = dir.appendingPathComponent("killed.log")
+            let launcher = Self.launcher(["-np", "2"])
+            let job = try KillResumeCLITests.start(Array(launcher.dropFirst()) + [RadProcess.executable.path] + args, log: log,
+                                                   executable: URL(fileURLWithPath: launcher[0]))
+            // Kill rank 1 with SIGKILL once the job trains (rank 0 has written a checkpoint).
+            var deadline = Date().addingTimeInterval(120)
+            var victim: pid_t?
+            while job.isRunning && Date() < deadline {
+                if KillResumeCLITests.hasCheckpoint(URL(fileURLWithPath: cache)), let p = Self.rankProcess(1, cache: cache) { victim = p; break }
+                usleep(20_000)
+            }
+            #expect(victim != nil, "rank 1 never trained")
+            if let victim { kill(victim, SIGKILL) }
+            deadline = Date().addingTimeInterval(60)
+            while job.isRunning && Date() < deadline { usleep(50_000) }
+            let hung = job.isRunning
+            if hung { job.terminate(); kill(job.processIdentifier, SIGKILL) }
+            job.waitUntilExit()
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            #expect(!hung, "mpirun still ran 60 s after rank 1 was killed")
+            #expect(job.terminationStatus != 0)
+            #expect(text.contains("rank 1") && text.contains("signal 9"), "\(text.suffix(1500))")
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rad-mpi-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let manifest = try Self.manifest(in: dir)
-        let args = Self.args(manifest, dir, "killed") + ["-s", "steps.align.tokens=2560000"]
-        let cache = dir.appendingPathComponent("cache-killed").path
-        let log = dir.appendingPathComponent("killed.log")
-        let launcher = Self.launcher(["-np", "2"])
-        let job = try KillResumeCLITests.start(Array(launcher.dropFirst()) + [RadProcess.executable.path] + args, log: log,
-                                               executable: URL(fileURLWithPath: launcher[0]))
-        // Kill rank 1 with SIGKILL once the job trains (rank 0 has written a checkpoint).
-        var deadline = Date().addingTimeInterval(120)
-        var victim: pid_t?
-        while job.isRunning && Date() < deadline {
-            if KillResumeCLITests.hasCheckpoint(URL(fileURLWithPath: cache)), let p = Self.rankProcess(1, cache: cache) { victim = p; break }
-            usleep(20_000)
-        }
-        #expect(victim != nil, "rank 1 never trained")
-        if let victim { kill(victim, SIGKILL) }
-        deadline = Date().addingTimeInterval(60)
-        while job.isRunning && Date() < deadline { usleep(50_000) }
-        let hung = job.isRunning
-        if hung { job.terminate(); kill(job.processIdentifier, SIGKILL) }
-        job.waitUntilExit()
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        #expect(!hung, "mpirun still ran 60 s after rank 1 was killed")
-        #expect(job.terminationStatus != 0)
-        #expect(text.contains("rank 1") && text.contains("signal 9"), "\(text.suffix(1500))")
     }
 }

@@ -36,7 +36,7 @@ struct InputChecker {
         case .binidx:
             guard let prefix = source.paths.first else { return }
             for ext in [".bin", ".idx"] where !FileManager.default.fileExists(atPath: prefix + ext) {
-                bag.error("\(what): '\(Self.display(prefix + ext))' does not exist (a binidx prefix names PREFIX.bin and PREFIX.idx)",
+                bag.error("\(what): '\(ManifestSource.display(prefix + ext))' does not exist (a binidx prefix names PREFIX.bin and PREFIX.idx)",
                           at: at?.location, .io)
             }
         case .files, .jsonl:
@@ -45,9 +45,9 @@ struct InputChecker {
                 let location = (i < written.count ? written[i] : at)?.location
                 let files = Fingerprinter.expand(glob: pattern)
                 if files.isEmpty {
-                    bag.error("\(what): '\(Self.display(pattern))' matches no file\(Self.nearestExisting(pattern))", at: location, .io)
+                    bag.error("\(what): '\(ManifestSource.display(pattern))' matches no file\(Self.nearestExisting(pattern))", at: location, .io)
                 } else if files.allSatisfy({ Self.size($0) == 0 }) {
-                    bag.error("\(what): '\(Self.display(pattern))' matches only empty files (\(files.count))", at: location, .io)
+                    bag.error("\(what): '\(ManifestSource.display(pattern))' matches only empty files (\(files.count))", at: location, .io)
                 }
             }
         }
@@ -59,11 +59,11 @@ struct InputChecker {
         let hint = "run scripts/fetch-assets.sh benchmarks, or set 'benchmarks:' in the step to the folder of the request files"
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            bag.error("\(label): benchmarks folder '\(Self.display(folder))' does not exist (\(hint))", at: at, .io); return
+            bag.error("\(label): benchmarks folder '\(ManifestSource.display(folder))' does not exist (\(hint))", at: at, .io); return
         }
         let missing = tasks.filter { Self.size((folder as NSString).appendingPathComponent($0.fileName)) == 0 }
         if !missing.isEmpty {
-            bag.error("\(label): benchmarks folder '\(Self.display(folder))' has no \(missing.map(\.fileName).joined(separator: ", ")) (\(hint))",
+            bag.error("\(label): benchmarks folder '\(ManifestSource.display(folder))' has no \(missing.map(\.fileName).joined(separator: ", ")) (\(hint))",
                       at: at, .io)
         }
     }
@@ -71,9 +71,9 @@ struct InputChecker {
     private func requireExisting(_ path: String, what: String, at node: YamlNode?, hint: String) {
         var isFolder: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
-            bag.error("\(what) '\(Self.display(path))' does not exist\(Self.nearestExisting(path)); \(hint)", at: node?.location, .io)
+            bag.error("\(what) '\(ManifestSource.display(path))' does not exist\(Self.nearestExisting(path)); \(hint)", at: node?.location, .io)
         } else if !isFolder.boolValue, Self.size(path) == 0 {
-            bag.error("\(what) '\(Self.display(path))' is an empty file; \(hint)", at: node?.location, .io)
+            bag.error("\(what) '\(ManifestSource.display(path))' is an empty file; \(hint)", at: node?.location, .io)
         }
     }
 
@@ -81,8 +81,6 @@ struct InputChecker {
     static func size(_ path: String) -> Int64 {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
     }
-
-    static func display(_ path: String) -> String { ManifestSource.display(path) }
 
     /// " (the folder '/a/b' does not exist)" for the deepest missing parent, so that a wrong folder is
     /// told apart from a wrong file name.
@@ -93,6 +91,6 @@ struct InputChecker {
             missing = dir
             dir = (dir as NSString).deletingLastPathComponent
         }
-        return missing.map { " (the folder '\(display($0))' does not exist)" } ?? ""
+        return missing.map { " (the folder '\(ManifestSource.display($0))' does not exist)" } ?? ""
     }
 }

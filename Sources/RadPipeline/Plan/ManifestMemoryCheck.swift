@@ -23,17 +23,15 @@ public struct ManifestMemoryCheck {
         let student = manifest.student.flatMap { shapes.studentShape($0.descriptor, teacher: teacher) } ?? teacher
         var out: [Diagnostic] = []
         for step in manifest.steps {
-            let needed: Double, setting: String, sizes: String, advice: String
+            let needed = MemoryEstimate.peak(step, student: student, teacher: teacher)
+            let setting: String, sizes: String, advice: String
             if let loop = step.decoded.training {
-                needed = MemoryEstimate.training(step, student: student, teacher: teacher)
                 let micro = loop.microBatchSet
                 setting = micro ? "micro_batch" : (step.settingLocations["batch"] != nil || step.settingLocations["seq_len"] == nil ? "batch" : "seq_len")
                 sizes = "at \(micro ? "micro_batch" : "batch") \(micro ? loop.microBatch : loop.batch) x seq_len \(loop.seqLen)"
                 // Advising checkpointing to a step that has it on would send the user round in a circle.
                 advice = MemoryEstimate.advice(microBatchSet: micro, checkpointingHelps: !loop.activationCheckpointing)
             } else if let windows = step.decoded.scoring {
-                let models = windows.models.map { $0 == "teacher" ? teacher : student }
-                needed = MemoryEstimate.evaluation(step, models: models)
                 setting = "seq_len"
                 sizes = "to score windows of seq_len \(windows.seqLen), \(Scorer.defaultBatch) at a time"
                 advice = "lower seq_len"

@@ -85,6 +85,13 @@ public enum MemoryEstimate {
         return bytes
     }
 
+    /// A step's peak, whichever it does (training or scoring); 0 for a step that does neither.
+    public static func peak(_ step: Manifest.Step, student: ModelShape, teacher: ModelShape) -> Double {
+        if step.decoded.training != nil { return training(step, student: student, teacher: teacher) }
+        if let windows = step.decoded.scoring { return evaluation(step, models: windows.models.map { $0 == "teacher" ? teacher : student }) }
+        return 0
+    }
+
     /// An evaluation's peak (0 for a step that scores nothing): the largest of its models, loaded, scoring `seq_len`-token windows four at a
     /// time (`Scorer`'s batch).
     public static func evaluation(_ step: Manifest.Step, models: [ModelShape]) -> Double {

@@ -70,10 +70,7 @@ public struct PlanMachine: Sendable, Equatable {
         let record = CanonicalValue.object(["processor": .string(processor), "cores": .int(Int64(cores)),
                                             "gemm_flops_per_s": .double(gemm.rounded()), "date": .string(date)])
         try? FileManager.default.createDirectory(at: cacheRoot, withIntermediateDirectories: true)
-        let temporary = cacheRoot.appendingPathComponent(".\(cacheFile).\(getpid()).tmp")
-        if (try? Data(record.prettyJSON.utf8).write(to: temporary)) != nil, rename(temporary.path, file.path) != 0 {
-            try? FileManager.default.removeItem(at: temporary)
-        }
+        try? Data(record.prettyJSON.utf8).write(to: file, options: .atomic)
         return PlanMachine(processor: processor, cores: cores, memory: .current(),
                            trainingFlopsPerSecond: gemm * trainingShareOfGemm, origin: .calibrated(gemmFlopsPerSecond: gemm, date: date))
     }

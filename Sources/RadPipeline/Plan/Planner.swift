@@ -173,9 +173,7 @@ public struct Planner {
                 }
             }
             if let step = node.step, let st = studentShape {
-                let bytes = step.decoded.training != nil
-                    ? MemoryEstimate.training(step, student: st, teacher: teacherShape)
-                    : step.decoded.scoring.map { w in MemoryEstimate.evaluation(step, models: w.models.map { $0 == "teacher" ? (teacherShape ?? st) : st }) } ?? 0
+                let bytes = MemoryEstimate.peak(step, student: st, teacher: teacherShape ?? st)
                 if bytes > 0 { e.peakBytes = bytes }
             }
             entries.append(e)

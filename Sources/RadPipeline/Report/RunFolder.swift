@@ -1,7 +1,7 @@
 import Foundation
 
-/// What the report reads from a run folder (`runs/NAME/`): the run record (`run.json`), the training
-/// curves of the latest run (`metrics.jsonl`) and the evaluation (`eval.json`). Any of them may be
+/// What the report reads from a run folder (`runs/NAME/RUN-ID/`, or an older rad's `runs/NAME/`): the run
+/// record (`run.json`), the training curves (`metrics.jsonl`; of its last run where an older folder holds several) and the evaluation (`eval.json`). Any of them may be
 /// missing; the report draws what there is.
 struct RunFolder {
     var directory: URL

@@ -157,19 +157,21 @@ extension TrainingKind {
         let trainedTokens = (history.count - (resume?.lossHistory.count ?? 0)) * settings.tokensPerStep
         // A follower's weights equal rank 0's; only rank 0 stores them.
         if context.role == .follower { return StepOutput() }
+        let finalLoss = CanonicalValue.double(history.last ?? .nan), steps = CanonicalValue.int(Int64(history.count))
+        let tokens = CanonicalValue.int(Int64(history.count * settings.tokensPerStep))
         return try ModelArtifact.output(student, workDirectory: context.workDirectory, meta: .object([
             "losses": .array(history.map { .double($0) }),
-            "final_loss": .double(history.last ?? .nan),
-            "optimizer_steps": .int(Int64(history.count)),
-            "tokens": .int(Int64(history.count * settings.tokensPerStep)),
+            "final_loss": finalLoss,
+            "optimizer_steps": steps,
+            "tokens": tokens,
             "seconds": .double(seconds),
             "tokens_per_second": .double(seconds > 0 ? Double(trainedTokens) / seconds : 0),
             // Every stage the model went through, for the exported model card.
             "lineage": .array((input.meta["lineage"]?.arrayValue ?? []) + [.object([
                 "step": .string(context.node.id), "kind": .string(context.node.kind),
-                "tokens": .int(Int64(history.count * settings.tokensPerStep)), "seq_len": .int(Int64(settings.seqLen)),
+                "tokens": tokens, "seq_len": .int(Int64(settings.seqLen)),
                 "batch": .int(Int64(settings.batch)), "lr": context.node.settings["lr"] ?? .null,
-                "optimizer_steps": .int(Int64(history.count)), "final_loss": .double(history.last ?? .nan),
+                "optimizer_steps": steps, "final_loss": finalLoss,
                 "seconds": .double((seconds * 10).rounded() / 10)])]),
             ]))
     }
