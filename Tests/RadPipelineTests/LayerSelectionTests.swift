@@ -2,7 +2,7 @@ import Foundation
 import RadModelZoo
 import RadOps
 import Testing
-@testable import RadPipeline
+import RadPipeline
 
 /// `softmax_layers: { auto: K }`: each layer scored by the KL of the teacher with only that layer's
 /// attention replaced by its aligned mixer, the K costliest kept as softmax attention.

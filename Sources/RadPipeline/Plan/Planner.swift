@@ -160,6 +160,10 @@ public struct Planner {
                         // Stage 1: the teacher's layers without its head, the student's mixers forward + backward.
                         let teacherBody = Double(ts.parameters - Int64(ts.vocabulary) * Int64(ts.hidden))
                         e.flops = (2 * teacherBody + 6 * Double(st.mixerParameters)) * Double(tokens)
+                        if manifest.student?.autoSoftmaxLayers != nil {
+                            e.flops! += LayerSelection.flops(teacher: ts, tokens: loop.selectionTokens)
+                            if e.decision != .cached { e.why.append("then scores every layer on \(Units.count(loop.selectionTokens)) tokens (softmax_layers: auto)") }
+                        }
                     } else {
                         // One teacher forward pass per trained token when the teacher runs beside the student.
                         let teacherFwd = loop.usesTeacher ? 2 * Double(teacherShape?.parameters ?? 0) : 0

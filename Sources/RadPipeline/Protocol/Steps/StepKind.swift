@@ -138,6 +138,8 @@ public struct TrainingLoop: Sendable, Equatable {
     public var usesTeacher: Bool
     /// Stage 1's cost model: the teacher runs without its head and only the student's mixers run and train.
     public var trainsOnlyMixers: Bool
+    /// Stage 1 with `softmax_layers: { auto: K }`: the tokens each layer is scored on after it (`LayerSelection`).
+    public var selectionTokens: Int64 = 0
 
     public init(tokens: Int64, seqLen: Int64, batch: Int64, microBatch: Int64? = nil, activationCheckpointing: Bool = false,
                 usesTeacher: Bool = false, trainsOnlyMixers: Bool = false) {

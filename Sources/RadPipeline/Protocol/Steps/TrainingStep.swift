@@ -113,10 +113,12 @@ extension TrainingKind {
 
     static func training(_ s: TrainingStepSettings) -> TrainingLoop? {
         let t = s.training
-        return TrainingLoop(tokens: Int64(t.tokens), seqLen: Int64(t.seqLen), batch: Int64(t.batch),
-                            microBatch: s.microBatchSet ? Int64(t.microBatch) : nil,
-                            activationCheckpointing: t.activationCheckpointing, usesTeacher: t.objective.needsTeacher,
-                            trainsOnlyMixers: trainsOnlyMixers)
+        var loop = TrainingLoop(tokens: Int64(t.tokens), seqLen: Int64(t.seqLen), batch: Int64(t.batch),
+                                microBatch: s.microBatchSet ? Int64(t.microBatch) : nil,
+                                activationCheckpointing: t.activationCheckpointing, usesTeacher: t.objective.needsTeacher,
+                                trainsOnlyMixers: trainsOnlyMixers)
+        if trainsOnlyMixers { loop.selectionTokens = Int64(s.selectionTokens) }
+        return loop
     }
 
     func run(_ s: TrainingStepSettings, _ context: StepContext) throws -> StepOutput {

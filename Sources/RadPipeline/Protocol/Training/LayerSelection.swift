@@ -89,6 +89,15 @@ public struct LayerSelection: Equatable, Sendable {
         return out
     }
 
+    /// The planner's cost of scoring `tokens` on a teacher of this shape: one teacher pass (without the
+    /// mixers' small extra), then for layer l the layers from l on (on average (L + 1) / 2 of them) and
+    /// the head, for every one of the L layers.
+    public static func flops(teacher t: ModelShape, tokens: Int64) -> Double {
+        let head = Double(t.vocabulary) * Double(t.hidden), body = Double(t.parameters) - head
+        let l = Double(max(t.layers, 1))
+        return 2 * Double(tokens) * (body * (1 + (l + 1) / 2) + head * (l + 1))
+    }
+
     /// The artifact meta and run-record form: `{chosen, scores, tokens, held_out}`.
     public var canonical: CanonicalValue {
         .object(["chosen": .array(chosen.map { .int(Int64($0)) }),
