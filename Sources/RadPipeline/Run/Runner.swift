@@ -121,6 +121,7 @@ public final class Runner {
                 if let old = nodeRecords[node.id], old["key"] == .string(key.key) {
                     entry["seconds"] = old["seconds"]; entry["tokens_per_s"] = old["tokens_per_s"]
                 }
+                if let selection = a.meta[LayerSelection.metaKey] { entry[LayerSelection.metaKey] = selection }
                 finish(.cached, 0)
                 try options.coordinator?.ready(node.id, key: key.key)
             }
@@ -159,6 +160,8 @@ public final class Runner {
                 // A training step measures its own rate (a resumed step trained only part of its tokens now).
                 if let rate = out.meta["tokens_per_second"]?.doubleValue, rate > 0 { entry["tokens_per_s"] = .double(rate.rounded()) }
                 else if let tokens = node.step?.decoded.training?.tokens, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
+                // The hybrid layers an align step chose (`softmax_layers: { auto: K }`), for the report.
+                if let selection = out.meta[LayerSelection.metaKey] { entry[LayerSelection.metaKey] = selection }
                 finish(.ran, dt)
                 try options.coordinator?.ready(node.id, key: key.key)
             } catch let corrupt as CorruptArtifact where attempt < Self.corruptionRetries && !collective {

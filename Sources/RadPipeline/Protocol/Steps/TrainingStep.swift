@@ -36,6 +36,8 @@ public struct TrainingStepSettings: Sendable {
     public var threads: Int
     /// Optimizer steps between metrics lines (the first and the last step are always logged).
     public var logEvery: Int = 10
+    /// Stage 1 with `softmax_layers: { auto: K }`: the tokens on which the layers are scored after it.
+    public var selectionTokens = LayerSelection.defaultTokens
     /// Values the schema allows that the trainer does not implement (reported by the validator).
     public var problems: [SettingProblem] = []
 }
@@ -161,9 +163,18 @@ extension TrainingKind {
         let trainedTokens = (history.count - (resume?.lossHistory.count ?? 0)) * settings.tokensPerStep
         // A follower's weights equal rank 0's; only rank 0 stores them.
         if context.role == .follower { return StepOutput() }
+        var selection: LayerSelection? = nil
+        if case .alignHiddenStates = settings.objective, let k = context.manifest.student?.autoSoftmaxLayers,
+           student.student?.softmaxLayers.count == 0, let teacher {
+            context.say("\(context.node.id): scoring every layer's conversion by KL on \(Units.count(Int64(s.selectionTokens))) "
+                        + "tokens, to keep \(k) as softmax attention")
+            let chosen = try trainer.selectSoftmaxLayers(keep: k, tokens: s.selectionTokens, teacher: teacher)
+            context.say("\(context.node.id): \(chosen.summary)")
+            selection = chosen
+        }
         let finalLoss = CanonicalValue.double(history.last ?? .nan), steps = CanonicalValue.int(Int64(history.count))
         let tokens = CanonicalValue.int(Int64(history.count * settings.tokensPerStep))
-        return try ModelArtifact.output(student, workDirectory: context.workDirectory, meta: .object([
+        var meta: [String: CanonicalValue] = [
             "losses": .array(history.map { .double($0) }),
             "final_loss": finalLoss,
             "optimizer_steps": steps,
@@ -177,7 +188,9 @@ extension TrainingKind {
                 "batch": .int(Int64(settings.batch)), "lr": context.node.settings["lr"] ?? .null,
                 "optimizer_steps": steps, "final_loss": finalLoss,
                 "seconds": .double((seconds * 10).rounded() / 10)])]),
-            ]))
+            ]
+        if let selection { meta[LayerSelection.metaKey] = selection.canonical }
+        return try ModelArtifact.output(student, workDirectory: context.workDirectory, meta: .object(meta))
     }
 }
 
