@@ -50,6 +50,7 @@ public struct Plan: Sendable {
         case .calibrated(let gemm, let date): m["origin"] = .string("calibrated"); m["gemm_flops_per_s"] = .double(gemm.rounded()); m["date"] = .string(date)
         case .given: m["origin"] = .string("given")
         case .assumed: m["origin"] = .string("assumed")
+        case .device(let d): m["origin"] = .string("device"); m["device"] = .string(d.name)
         }
         return .object([
             "manifest": .string(manifest),
@@ -152,6 +153,11 @@ public struct Planner {
                 }
             }
             decisions[node.id] = e.decision
+            // An implicit order the manifest does not write: an export waits for its model's evaluations.
+            let evaluations = node.inputs.filter { $0.role.hasPrefix("evaluations[") }.map(\.id)
+            if !evaluations.isEmpty {
+                e.why.append("after \(evaluations.joined(separator: ", ")): the model card carries the evaluation of '\(node.step?.after ?? "?")'")
+            }
             if let loop = node.step?.decoded.training {
                 let tokens = loop.tokens, steps = loop.optimizerSteps
                 e.tokens = tokens; e.optimizerSteps = steps; e.sequences = steps * loop.batch
@@ -169,7 +175,7 @@ public struct Planner {
                         let teacherFwd = loop.usesTeacher ? 2 * Double(teacherShape?.parameters ?? 0) : 0
                         e.flops = (6 * Double(st.parameters) + teacherFwd) * Double(tokens)
                     }
-                    if let rate = previous?.node(node.id)?["tokens_per_s"]?.doubleValue, rate > 0 {
+                    if machine.isThisMachine, let rate = previous?.node(node.id)?["tokens_per_s"]?.doubleValue, rate > 0 {
                         e.seconds = Double(tokens) / rate
                     } else {
                         e.seconds = e.flops! / machine.trainingFlopsPerSecond

@@ -13,14 +13,19 @@ struct PlanCommand: ParsableCommand {
     var json = false
     @Option(help: ArgumentHelp("Plan for a machine whose training loops sustain this many GFLOP/s (default: measured here by a short GEMM calibration, cached in the cache folder).", valueName: "GFLOP/s"))
     var gflops: Double?
+    @Option(help: ArgumentHelp("Plan for this hardware: \(KnownDevice.names.joined(separator: ", ")) (cpu: this machine, calibrated; the others at an assumed share of their dense bf16 peak, with their memory).", valueName: "name"))
+    var device: String?
 
     func run() throws {
         try reportingErrors {
+            if let gflops, !(gflops > 0 && gflops.isFinite) { throw RunInputError("--gflops must be a positive number, found \(gflops)") }
+            if gflops != nil, device != nil { throw RunInputError("give --device or --gflops, not both") }
+            let known = try device.flatMap { try KnownDevice.named($0) }
             let m = try manifest.load(workspace: cache.workspace, inputs: inputs)
             ModelShapes.provider = ModelZooShapes()   // sizes from the GGUF header / config.json, no weights
             let store = try cache.store()
-            if let gflops, !(gflops > 0 && gflops.isFinite) { throw RunInputError("--gflops must be a positive number, found \(gflops)") }
-            let machine = gflops.map { PlanMachine.given(gflops: $0) } ?? PlanMachine.calibrated(cacheRoot: store.root)
+            let machine = known.map { PlanMachine.device($0) } ?? gflops.map { PlanMachine.given(gflops: $0) }
+                ?? PlanMachine.calibrated(cacheRoot: store.root)
             let plan = Planner(store: store, runsRoot: cache.runsRoot, machine: machine).plan(m)
             print(json ? plan.json.prettyJSON : plan.table)
             if !json, !manifest.set.isEmpty { print(Self.overridden(manifest.set, in: m)) }

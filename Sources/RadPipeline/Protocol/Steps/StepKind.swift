@@ -102,6 +102,9 @@ public struct StepNeeds: Sendable, Equatable {
     public var tokenizerFor: String?
     /// The benchmark request files the step reads (checked to exist before anything runs).
     public var benchmarks: BenchmarkFiles?
+    /// The step reads the results of every evaluate step whose `models:` name its `after:` model (an
+    /// export's model card): the graph runs those first and makes them inputs (`evaluations[i]`).
+    public var evaluationsOfItsModel: Bool
 
     public struct BenchmarkFiles: Sendable, Equatable {
         /// Absolute path of the folder.
@@ -118,8 +121,10 @@ public struct StepNeeds: Sendable, Equatable {
         public init(_ name: String, missingDefault: String? = nil) { self.name = name; self.missingDefault = missingDefault }
     }
 
-    public init(teacher: Bool = false, data: DataUse? = nil, tokenizerFor: String? = nil, benchmarks: BenchmarkFiles? = nil) {
+    public init(teacher: Bool = false, data: DataUse? = nil, tokenizerFor: String? = nil, benchmarks: BenchmarkFiles? = nil,
+                evaluationsOfItsModel: Bool = false) {
         self.teacher = teacher; self.data = data; self.tokenizerFor = tokenizerFor; self.benchmarks = benchmarks
+        self.evaluationsOfItsModel = evaluationsOfItsModel
     }
 }
 
