@@ -63,6 +63,7 @@ import Testing
 
         let html = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("<h2>Hybrid layers</h2>") && html.contains("kept layers \(chosen[0]) as softmax attention"))
+        #expect(html.contains("<td class=set>{ auto: 1 }</td>"), "the option as a manifest writes it")
 
         // A second run finds every step cached and reports the same choice.
         let second = try RadProcess.run(args)

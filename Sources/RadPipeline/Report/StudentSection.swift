@@ -25,18 +25,24 @@ enum StudentSection {
         var rows: [[HTML.Cell]] = []
         for option in descriptor?.options ?? [] {
             let value = written[option.name]
-            let shown = value?.display ?? option.defaultValue.description
+            let shown = value.map(Self.asWritten) ?? option.defaultValue.description
             let isDefault = value == nil || value?.display == option.defaultValue.description
             rows.append([.text(option.name), .text(shown, isDefault ? nil : "set"), .text(isDefault ? "default" : "set here", "t"),
                          .text(option.summary, "t")])
         }
         // Options the catalog does not know (an architecture renamed since the run) are still listed.
         for (key, value) in written.sorted(by: { $0.key < $1.key }) where !(descriptor?.options.contains { $0.name == key } ?? false) {
-            rows.append([.text(key), .text(value.display, "set"), .text("set here", "t"), .text("", "t")])
+            rows.append([.text(key), .text(Self.asWritten(value), "set"), .text("set here", "t"), .text("", "t")])
         }
         if !rows.isEmpty {
             html += HTML.table(head: [.text("option"), .text("value"), .text("", "t"), .text("meaning", "t")], rows: rows, cssClass: "options")
         }
         return "<h2>Student</h2>\n" + html
+    }
+
+    /// An option's value as a manifest writes it: `{ auto: 2 }`, not JSON.
+    static func asWritten(_ v: CanonicalValue) -> String {
+        guard let o = v.objectValue else { return v.display }
+        return "{ " + o.keys.sorted().map { "\($0): \(asWritten(o[$0]!))" }.joined(separator: ", ") + " }"
     }
 }
