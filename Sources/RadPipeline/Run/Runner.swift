@@ -155,6 +155,7 @@ public final class Runner {
                 // A training step measures its own rate (a resumed step trained only part of its tokens now).
                 if let rate = out.meta["tokens_per_second"]?.doubleValue, rate > 0 { entry["tokens_per_s"] = .double(rate.rounded()) }
                 else if let tokens = node.step?.decoded.training?.tokens, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
+                if let bytes = out.meta["optimizer_state_bytes_per_rank"] { entry["optimizer_state_bytes_per_rank"] = bytes }
                 finish(.ran, dt)
                 try options.coordinator?.ready(node.id, key: key.key)
             } catch let corrupt as CorruptArtifact where attempt < Self.corruptionRetries && !collective {
