@@ -9,8 +9,8 @@ extension DataParallelCLITests {
     @Test(arguments: [(sharded: false, victim: 0), (sharded: true, victim: 1)])
     func killNineOfARankThenRerunResumesBitIdentically(_ c: (sharded: Bool, victim: Int)) throws {
         try Self.withJob { dir, manifest in
-            // 200 optimizer steps of align (a checkpoint every 5), so that the kill lands well inside it.
-            let settings = ["-s", "steps.align.tokens=25600"] + (c.sharded ? ["-s", "distributed={shard_optimizer: true, bucket_mb: 0.01}"] : [])
+            // 100 optimizer steps of align (a checkpoint every 5), so that the kill lands well inside it.
+            let settings = ["-s", "steps.align.tokens=12800"] + (c.sharded ? ["-s", "distributed={shard_optimizer: true, bucket_mb: 0.01}"] : [])
             let launcher = Self.launcher(["-np", "2"])
             let straight = try RadProcess.run(Self.args(manifest, dir, "straight") + settings, launcher: launcher)
             #expect(straight.status == 0, "\(straight.stdout)\n\(straight.stderr)")
@@ -43,7 +43,7 @@ extension DataParallelCLITests {
             let a = try Data(contentsOf: dir.appendingPathComponent("out-straight/model.safetensors"))
             let b = try Data(contentsOf: dir.appendingPathComponent("out-killed/model.safetensors"))
             let at = resumed.stderr.components(separatedBy: "align: resuming at optimizer step ").last?.prefix(while: \.isNumber) ?? "?"
-            print("data-parallel kill -9 (rank \(c.victim), sharded \(c.sharded)): resumed at align step \(at) of 200; "
+            print("data-parallel kill -9 (rank \(c.victim), sharded \(c.sharded)): resumed at align step \(at) of 100; "
                   + "weights bit-identical to the uninterrupted run: \(a == b)")
             #expect(a.count > 10_000 && a == b, "the resumed run's weights differ from the uninterrupted run's")
             #expect(!KillResumeCLITests.hasCheckpoint(URL(fileURLWithPath: cache)))

@@ -40,6 +40,8 @@ public struct TrainingStepSettings: Sendable {
 
 extension TrainingKind {
     static var trainsOnlyMixers: Bool { false }
+    /// Every rank computes its slice of each batch.
+    static var sharedByRanks: Bool { true }
 
     static var spec: StepKindSpec {
         StepKindSpec(name: name, summary: summary, settings: commonSettings(budget) + objectiveSettings,
