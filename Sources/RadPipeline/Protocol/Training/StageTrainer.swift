@@ -135,7 +135,7 @@ public final class StageTrainer {
             let started = Date()
             var loss = try accumulateGradients(step: step)
             // Every process asks to stop, and checkpoints by time, at the same step (a signal may reach
-            // them, and the clock pass the hour, at different times).
+            // them, and `checkpoint_minutes` run out, at different times).
             var stop = Interruption.requested
             var timeDue = settings.checkpointSeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= settings.checkpointSeconds
             if let sync {
