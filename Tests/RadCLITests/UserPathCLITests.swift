@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import RadPipeline
 
 /// A user's own manifest, outside the repository (issue 14): every input checked before anything runs,
 /// every problem at once, runs that never overwrite each other, plans that state their machine.
 @Suite struct UserPathCLITests {
     typealias Workspace = SafeExportCLITests.Workspace
 
-    func noCrash(_ r: RadProcess.Result, sourceLocation: SourceLocation = #_sourceLocation) {
+    func noCrash(_ r: RadProcess.Result, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump") && r.status < 128, "\(r.stderr)",
                 sourceLocation: sourceLocation)
     }
@@ -167,5 +168,72 @@ import Testing
         // `rad inspect` reads rad's own export.
         let inspect = try RadProcess.run(["inspect", w.path("out")])
         #expect(inspect.status == 0 && !inspect.stdout.contains("not supported") && !inspect.stderr.contains("not supported"), "\(inspect.stdout)\(inspect.stderr)")
+    }
+
+    @Test func thePlanTakesANamedDevice() throws {
+        let w = try Workspace(); defer { w.cleanup() }
+        let m = try w.manifest(to: "out")
+        let h100 = try w.rad("plan", m, ["--device", "h100"])
+        #expect(h100.status == 0, "\(h100.stderr)")
+        let first = h100.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(first.hasPrefix("machine: NVIDIA H100 SXM 80GB (an assumed device, not this machine), 79.6 GiB memory; training at 396 TFLOP/s "
+                                + "(assumed: 40% of its dense bf16 peak of 989 TFLOP/s; fp32 67.0 TFLOP/s)"), "\(first)")
+        let json = try w.rad("plan", m, ["--device", "H200", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let machine = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any])["machine"] as! [String: Any]
+        #expect(machine["origin"] as? String == "device" && machine["device"] as? String == "h200", "\(machine)")
+        #expect(machine["memory_bytes"] as? Int == 143_771 << 20 && machine["training_flops_per_s"] as? Double == 395.6e12, "\(machine)")
+        // cpu is this machine, calibrated.
+        let cpu = try w.rad("plan", m, ["--device", "cpu", "--json"])
+        #expect(cpu.stdout.contains("\"origin\": \"calibrated\""), "\(cpu.stdout)\(cpu.stderr)")
+        let typo = try w.rad("plan", m, ["--device", "h10"])
+        #expect(typo.status == 2 && typo.stderr.contains("--device 'h10' is not a known device (known: cpu, a100, h100, h200, rtx4090; "
+                                                   + "or --gflops N for another machine); did you mean 'h100'?"), "\(typo.stderr)")
+        noCrash(typo)
+        let both = try w.rad("plan", m, ["--device", "a100", "--gflops", "10"])
+        #expect(both.status == 2 && both.stderr.contains("give --device or --gflops, not both"), "\(both.stderr)")
+    }
+
+    /// A run that starts over after discarding a cache entry damaged under a matching checksum keeps its
+    /// one folder; before, the first attempt's folder was left under runs/NAME without a record.
+    @Test func aRunRetriedAfterACorruptEntryLeavesNoFolderWithoutARecord() throws {
+        let w = try Workspace(); defer { w.cleanup() }
+        let m = try w.manifest(to: "out")
+        #expect(try w.rad("run", m).status == 0)
+        let name = w.runs.appendingPathComponent("exporter")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: name.appendingPathComponent("latest/run.json"))) as! [String: Any]
+        let key = try #require(((record["nodes"] as? [String: Any])?["tune"] as? [String: Any])?["key"] as? String)
+        let entry = try #require(try ArtifactStore(root: w.cache).get(key: key)).directory
+        // A damaged zstd frame, re-signed as a writer with a broken compressor would have.
+        let bundle = entry.appendingPathComponent(Artifact.tensorFile)
+        var bytes = try Data(contentsOf: bundle)
+        let oldSHA = try Self.sha256(bundle)
+        bytes[bytes.count - 2] ^= 0xFF
+        try bytes.write(to: bundle)
+        let meta = entry.appendingPathComponent("meta.json")
+        let text = try String(contentsOf: meta, encoding: .utf8)
+        #expect(text.contains(oldSHA))
+        try Data(text.replacingOccurrences(of: oldSHA, with: try Self.sha256(bundle)).utf8).write(to: meta)
+
+        let r = try w.rad("run", m, ["--force", "export"])
+        #expect(r.status == 0 && r.stderr.contains("is corrupt"), "\(r.stderr)")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: name.path).filter { $0 != "latest" }.sorted()
+        #expect(folders.count == 2, "\(folders)")
+        for f in folders {
+            #expect(FileManager.default.fileExists(atPath: name.appendingPathComponent("\(f)/run.json").path), "\(f) has no record")
+        }
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: name.appendingPathComponent("latest").path) == folders.last)
+    }
+
+    static func sha256(_ file: URL) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        p.arguments = [file.path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(String(decoding: data, as: UTF8.self).prefix(64))
     }
 }

@@ -49,7 +49,7 @@ import RadModelZoo
         let teacher = try ModelLoader.load(TestPaths.fixture("teachers/qwen2_untied_bias"), loadTokenizer: false).model
         return try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
             architecture: try StudentArchitectures.make(arch, options: arch == "rad-rwkv6" ? ["gate": .string("low_rank")] : [:]),
-            softmaxLayers: softmaxLayers), seed: 3)
+            softmaxLayers: .last(softmaxLayers)), seed: 3)
     }
 
     @Test(arguments: StudentArchitectures.names)

@@ -26,7 +26,7 @@ import RadPipeline
         for arch in ["rad-rwkv6", "rad-rwkv7", "qlinatt"] {
             for softmaxLayers in [0, 1] {
                 let student = try StudentBuilder.convert(teacher: teacher, student: StudentDescriptor(
-                    architecture: try StudentArchitectures.make(arch), softmaxLayers: softmaxLayers), seed: 1)
+                    architecture: try StudentArchitectures.make(arch), softmaxLayers: .last(softmaxLayers)), seed: 1)
                 let options: [String: CanonicalValue] = softmaxLayers > 0 ? ["softmax_layers": .int(Int64(softmaxLayers))] : [:]
                 let s = try #require(provider.studentShape(try StudentDescriptor(architecture: arch, canonicalOptions: options), teacher: shape))
                 let built = Self.arithmeticParameters(student)

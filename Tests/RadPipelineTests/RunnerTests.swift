@@ -171,6 +171,26 @@ import RadPipeline
         #expect(tty.contains("\r\u{1B}[2Ka [####################] 1000/1000 tok"))
     }
 
+    /// A step that fails part-way leaves no progress line open: before, the CLI's `error:` line ran into it
+    /// (`ETA 3serror: ...`).
+    @Test func aStepThatFailsPartWayEndsItsProgressLine() throws {
+        struct Failer: StepExecutor {
+            func execute(_ c: StepContext) throws -> StepOutput {
+                c.report(tokens: 500, of: 1000, loss: 1.0)
+                throw StepFailure("broken")
+            }
+        }
+        let f = try Fixture(); defer { f.dir.cleanup() }
+        var registry = TestSteps.registry(TestSteps.Counter())
+        registry.register("test_source", Failer())
+        var tty = ""
+        #expect(throws: (any Error).self) {
+            _ = try Runner(manifest: try ManifestLoader.load(f.file), store: f.store, registry: registry,
+                           options: .init(until: "a", runsRoot: f.runs, isTerminal: true, output: { tty += $0 })).run()
+        }
+        #expect(tty.contains("500/1000 tok") && tty.hasSuffix("\n"), "\(tty.debugDescription)")
+    }
+
     @Test func runRecordAndMetrics() throws {
         let f = try Fixture(); defer { f.dir.cleanup() }
         try f.run(TestSteps.Counter())

@@ -74,7 +74,12 @@ public enum HFExporter {
             json["model_type"] = a.hfModelType
             json["architectures"] = [a.hfArchitecture]
             json["attention_output_bias"] = false
-            json["num_attention_layers"] = student.softmaxLayers
+            // The reference code reads `num_attention_layers` as the last N layers; a measured choice of
+            // other layers is stated as rad's `attention_layers` list instead (ModelLoader reads both).
+            switch student.softmaxLayers {
+            case .last(let n): json["num_attention_layers"] = n
+            case .chosen(let list): json["attention_layers"] = list
+            }
             for (k, v) in a.hfConfigFields(config: c) {
                 switch v { case .bool(let b): json[k] = b; case .int(let i): json[k] = i; case .string(let s): json[k] = s }
             }

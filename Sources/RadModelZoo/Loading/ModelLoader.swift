@@ -57,7 +57,9 @@ public enum ModelLoader {
             let architecture: any StudentArchitecture
             do { architecture = try type.init(options: type.options(fromHF: HFStudentConfig(json: json, weights: weights))) }
             catch { throw ConfigError(origin: configPath, key: "model_type", "\(error)") }
-            let softmaxLayers = json["num_attention_layers"] as? Int ?? 0
+            // rad writes a choice that is not the last layers as `attention_layers` (HFExporter.configJSON).
+            let softmaxLayers = (json["attention_layers"] as? [Int]).map { SoftmaxLayers.choice($0, of: config.numLayers) }
+                ?? .last(json["num_attention_layers"] as? Int ?? 0)
             return try student(config: config, student: StudentDescriptor(architecture: architecture, softmaxLayers: softmaxLayers),
                                weights: weights)
         }

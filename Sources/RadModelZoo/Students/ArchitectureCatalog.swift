@@ -19,6 +19,8 @@ public struct ArchitectureOption: Sendable {
         case int(max: Int)
         /// `auto` (derived from the teacher's shape, spec §2.1) or a positive integer.
         case intOrAuto(max: Int)
+        /// A count of layers up to `max`, or `{ auto: K }` (K layers chosen by measurement; a pipeline concept).
+        case layerCountOrAuto(max: Int)
     }
     public enum Value: Sendable, Hashable, CustomStringConvertible {
         case bool(Bool), word(String), int(Int), auto
@@ -55,10 +57,11 @@ public struct ArchitectureOption: Sendable {
                            summary: "LoRA rank of the \(what); `auto` = calc_lora_rank from the hidden size (spec §2.1)")
     }
 
-    /// Hybrids (every architecture): how many final layers keep the teacher's softmax attention.
+    /// Hybrids (every architecture): which layers keep the teacher's softmax attention.
     public static let softmaxLayers = ArchitectureOption(
-        name: StudentDescriptor.softmaxLayersOption, kind: .int(max: 1 << 12), defaultValue: .int(0),
-        summary: "hybrid: keep the last N layers as the teacher's softmax attention (0 = pure RNN)")
+        name: StudentDescriptor.softmaxLayersOption, kind: .layerCountOrAuto(max: 1 << 12), defaultValue: .int(0),
+        summary: "hybrid: keep the last N layers as the teacher's softmax attention (0 = pure RNN), or { auto: K }: "
+            + "keep the K layers whose conversion alone costs the most KL, measured after stage 1")
 }
 
 public enum ArchitectureCatalog {

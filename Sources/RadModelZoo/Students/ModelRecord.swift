@@ -27,7 +27,8 @@ public struct ModelRecord: Codable, Equatable, Sendable {
         public var architecture: String
         /// As a manifest writes them (`StudentArchitecture.options`).
         public var options: [String: OptionValue]
-        public var softmaxLayers: Int
+        /// The last N layers as an integer, or the list of a measured choice.
+        public var softmaxLayers: SoftmaxLayers
         enum CodingKeys: String, CodingKey { case architecture, options, softmaxLayers = "softmax_layers" }
     }
 

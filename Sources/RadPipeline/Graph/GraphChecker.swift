@@ -1,3 +1,4 @@
+import RadModelZoo
 /// The checks that need the whole manifest: references between steps, cycles, and what steps need from
 /// the rest of the manifest (a teacher, a tokenizer, a student, data).
 struct GraphChecker {
@@ -45,6 +46,13 @@ struct GraphChecker {
             if let why = needs.tokenizerFor, !hasTeacher, root["tokenizer"] == nil {
                 bag.error("\(label) \(why), which need a tokenizer: add 'teacher' or 'tokenizer'", at: step.location, .graph)
             }
+        }
+        // `{ auto: K }` is decided by an align step: without one the student would silently stay pure.
+        if let k = manifest.student?.autoSoftmaxLayers, !manifest.steps.contains(where: { $0.kind == AlignHiddenStatesStep.name }) {
+            let at = root["student"]?["options"]?[StudentDescriptor.softmaxLayersOption] ?? root["student"] ?? root
+            bag.error("softmax_layers: { auto: \(k) } chooses the layers by measurement after stage 1, but no step is an "
+                      + "align_hidden_states step: add one, or give a count (softmax_layers: \(k) keeps the last \(k) layers)",
+                      at: at.location, .graph)
         }
         // A step that failed its own checks still has its references checked, so that a misspelt task
         // does not hide a misspelt model (every problem at once).

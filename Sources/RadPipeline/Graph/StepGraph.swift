@@ -47,16 +47,25 @@ public struct StepGraph: Sendable {
             return node.id
         }
 
-        // Steps in an order where every `after`/`models` input comes first (the manifest is validated: no cycles).
+        // The evaluate steps a step waits for: an export's model card carries its model's evaluation.
+        func evaluations(_ s: Manifest.Step) -> [String] {
+            guard s.decoded.needs.evaluationsOfItsModel, let model = s.after else { return [] }
+            return EvaluateStep.evaluations(of: model, in: m)
+        }
+        // Steps in an order where every `after`/`models`/evaluation input comes first (the manifest is
+        // validated: no cycles; an evaluate step produces no model, so waiting for one makes none).
         var placed = Set<String>()
         var remaining = m.steps
         while !remaining.isEmpty {
-            let i = remaining.firstIndex { s in ([s.after].compactMap { $0 } + s.models).allSatisfy { $0 == "teacher" || placed.contains($0) } } ?? 0
+            let i = remaining.firstIndex { s in
+                ([s.after].compactMap { $0 } + s.models + evaluations(s)).allSatisfy { $0 == "teacher" || placed.contains($0) }
+            } ?? 0
             let s = remaining.remove(at: i)
             var inputs: [(String, String)] = []
             let needs = s.decoded.needs
             if s.spec.modelInput != .none { inputs.append(("model", s.after ?? student())) }
             for (j, model) in s.models.enumerated() { inputs.append(("models[\(j)]", model == "teacher" ? teacher() : model)) }
+            for (j, eval) in evaluations(s).enumerated() { inputs.append(("evaluations[\(j)]", eval)) }
             if needs.teacher && !s.models.contains("teacher") { inputs.append(("teacher", teacher())) }
             if let d = needs.data { inputs.append(("data", data(d.name))) }
             if needs.tokenizerFor != nil { inputs.append(("tokenizer", tokenizer())) }

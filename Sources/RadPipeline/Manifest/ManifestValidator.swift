@@ -198,6 +198,7 @@ public struct ManifestValidator {
         case .choice(let c): return .choice(c)
         case .int(let max): return .int(min: 0, max: Int64(max))
         case .intOrAuto(let max): return .intOrAuto(max: Int64(max))
+        case .layerCountOrAuto(let max): return .layerCountOrAuto(max: Int64(max))
         }
     }
 

@@ -90,6 +90,25 @@ struct ValueChecker {
             case .hugeInt?: rangeError("\(what) is too large (at most \(hi))", node)
             default: schemaError("\(what) must be auto or a whole number, found \(found(node))", node)
             }
+        case .layerCountOrAuto(let hi):
+            if let pairs = node.mappingPairs {
+                guard pairs.count == 1, pairs[0].key.scalarText == "auto" else {
+                    schemaError("\(what) must be a layer count or { auto: K }, found a mapping with keys "
+                                + pairs.map { $0.key.scalarText ?? "?" }.joined(separator: ", "), node); return nil
+                }
+                guard case .int(let k)? = scalar(pairs[0].value), k >= 1, k <= hi else {
+                    rangeError("auto in \(what) must be a whole number of layers between 1 and \(hi), found \(found(pairs[0].value))", pairs[0].value)
+                    return nil
+                }
+                return .object(["auto": .int(k)])
+            }
+            switch scalar(node) {
+            case .int(let v)?:
+                guard v >= 0, v <= hi else { rangeError("\(what) must be between 0 and \(hi), found \(v)", node); return nil }
+                return .int(v)
+            case .hugeInt?: rangeError("\(what) is too large (at most \(hi))", node)
+            default: schemaError("\(what) must be a layer count or { auto: K }, found \(found(node))", node)
+            }
         case .countOrAll(let hi):
             switch scalar(node) {
             case .string("all")?: return .int(0)

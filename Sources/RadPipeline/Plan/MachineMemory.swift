@@ -11,7 +11,8 @@ public struct MachineMemory: Sendable, Equatable {
     public var bytes: Int64
     /// Where the figure comes from, for messages: "this machine has 23.4 GiB of memory".
     public var origin: Origin
-    public enum Origin: Sendable, Equatable { case machine, cgroup, environment }
+    /// `device`: the memory of the accelerator a plan is for (`rad plan --device`), named.
+    public enum Origin: Sendable, Equatable { case machine, cgroup, environment, device(String) }
 
     public init(bytes: Int64, origin: Origin) { self.bytes = bytes; self.origin = origin }
 
@@ -24,6 +25,7 @@ public struct MachineMemory: Sendable, Equatable {
         case .machine: return "this machine has \(amount) of memory"
         case .cgroup: return "this process's cgroup allows \(amount)"
         case .environment: return "\(Self.environmentKey) allows \(amount)"
+        case .device(let name): return "the \(name) has \(amount) of memory"
         }
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// The machine `rad plan`'s times and memory warnings assume, stated in the plan: its processor, cores,
 /// memory, and the sustained training throughput. The throughput is measured here by a short GEMM
 /// calibration (cached in the cache folder per processor and core count, so a plan costs it once), or
-/// given with `--gflops` to plan for another machine.
+/// given with `--gflops` to plan for another machine, or one of `KnownDevice`'s with `--device`.
 public struct PlanMachine: Sendable, Equatable {
     public enum Origin: Sendable, Equatable {
         /// Measured: fp32 GEMM at `gemmFlopsPerSecond`, on `date`.
@@ -13,6 +13,14 @@ public struct PlanMachine: Sendable, Equatable {
         case given
         /// No measurement (the planner's fixed figure).
         case assumed
+        /// `--device NAME`: an accelerator of `KnownDevice`'s table, not this machine.
+        case device(KnownDevice)
+    }
+
+    /// Whether the plan is for this machine, whose earlier runs' measured speeds then time their steps.
+    public var isThisMachine: Bool {
+        if case .device = origin { return false }
+        return true
     }
 
     public var processor: String
@@ -34,6 +42,7 @@ public struct PlanMachine: Sendable, Equatable {
 
     /// The line at the head of a plan.
     public var described: String {
+        if case .device(let d) = origin { return "machine: " + d.described }
         let rate = String(format: "%.0f GFLOP/s", trainingFlopsPerSecond / 1e9)
         let how: String
         switch origin {
@@ -41,6 +50,7 @@ public struct PlanMachine: Sendable, Equatable {
             how = String(format: "calibrated %@: fp32 GEMM %.0f GFLOP/s x %.1f", date, gemm / 1e9, Self.trainingShareOfGemm)
         case .given: how = "given with --gflops"
         case .assumed: how = "assumed, not measured"
+        case .device: how = "assumed"
         }
         let mem = memory.map { ", \(Units.bytes($0.bytes)) memory" } ?? ""
         return "machine: \(processor), \(cores) core\(cores == 1 ? "" : "s")\(mem); training at \(rate) (\(how)); "

@@ -52,6 +52,7 @@ public struct Plan: Sendable {
         case .calibrated(let gemm, let date): m["origin"] = .string("calibrated"); m["gemm_flops_per_s"] = .double(gemm.rounded()); m["date"] = .string(date)
         case .given: m["origin"] = .string("given")
         case .assumed: m["origin"] = .string("assumed")
+        case .device(let d): m["origin"] = .string("device"); m["device"] = .string(d.name)
         }
         return .object([
             "manifest": .string(manifest),
@@ -160,6 +161,11 @@ public struct Planner {
                 }
             }
             decisions[node.id] = e.decision
+            // An implicit order the manifest does not write: an export waits for its model's evaluations.
+            let evaluations = node.inputs.filter { $0.role.hasPrefix("evaluations[") }.map(\.id)
+            if !evaluations.isEmpty {
+                e.why.append("after \(evaluations.joined(separator: ", ")): the model card carries the evaluation of '\(node.step?.after ?? "?")'")
+            }
             if let loop = node.step?.decoded.training {
                 let tokens = loop.tokens, steps = loop.optimizerSteps
                 e.tokens = tokens; e.optimizerSteps = steps; e.sequences = steps * loop.batch
@@ -168,12 +174,16 @@ public struct Planner {
                         // Stage 1: the teacher's layers without its head, the student's mixers forward + backward.
                         let teacherBody = Double(ts.parameters - Int64(ts.vocabulary) * Int64(ts.hidden))
                         e.flops = (2 * teacherBody + 6 * Double(st.mixerParameters)) * Double(tokens)
+                        if manifest.student?.autoSoftmaxLayers != nil {
+                            e.flops! += LayerSelection.flops(teacher: ts, tokens: loop.selectionTokens)
+                            if e.decision != .cached { e.why.append("then scores every layer on \(Units.count(loop.selectionTokens)) tokens (softmax_layers: auto)") }
+                        }
                     } else {
                         // One teacher forward pass per trained token when the teacher runs beside the student.
                         let teacherFwd = loop.usesTeacher ? 2 * Double(teacherShape?.parameters ?? 0) : 0
                         e.flops = (6 * Double(st.parameters) + teacherFwd) * Double(tokens)
                     }
-                    if let rate = previous?.node(node.id)?["tokens_per_s"]?.doubleValue, rate > 0 {
+                    if machine.isThisMachine, let rate = previous?.node(node.id)?["tokens_per_s"]?.doubleValue, rate > 0 {
                         e.seconds = Double(tokens) / rate
                     } else {
                         e.seconds = e.flops! / machine.trainingFlopsPerSecond

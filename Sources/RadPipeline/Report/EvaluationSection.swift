@@ -5,22 +5,22 @@ import Foundation
 /// (the teacher) is not meaningfully above chance (`EvalStatistics`); then held-out perplexity.
 enum EvaluationSection {
     static func render(_ eval: CanonicalValue) -> String {
-        let results = EvaluateStep.results(eval)
-        guard let reference = results.first(where: { $0.0 == "teacher" }) ?? results.first else { return "" }
-        let students = results.filter { $0.0 != reference.0 }
-        var head: [HTML.Cell] = [.text("task", "t"), .text("metric", "t"), .text("docs"), .text(reference.0)]
-        for (name, _, _) in students { head += [.text(name), .text("relative (\(name))")] }
+        let results = EvaluationResults(json: eval).models
+        guard let reference = results.first(where: { $0.name == "teacher" }) ?? results.first else { return "" }
+        let students = results.filter { $0.name != reference.name }
+        var head: [HTML.Cell] = [.text("task", "t"), .text("metric", "t"), .text("docs"), .text(reference.name)]
+        for s in students { head += [.text(s.name), .text("relative (\(s.name))")] }
         var tasks: [String] = []
-        for (_, rs, _) in results { for r in rs where !tasks.contains(r.task) { tasks.append(r.task) } }
+        for m in results { for r in m.tasks where !tasks.contains(r.task) { tasks.append(r.task) } }
         var rows: [[HTML.Cell]] = []
         var reasons: [String] = []
         for task in tasks {
-            let t = reference.1.first { $0.task == task }
-            let any = t ?? results.lazy.compactMap { $0.1.first { $0.task == task } }.first!
+            let t = reference.tasks.first { $0.task == task }
+            let any = t ?? results.lazy.compactMap { $0.tasks.first { $0.task == task } }.first!
             var row: [HTML.Cell] = [.text(task, "t"), .text(any.paperMetric, "t"), .text(String(any.docs)),
                                     t.map { accuracyCell($0, reference: any) } ?? .text("–")]
-            for (_, rs, _) in students {
-                guard let s = rs.first(where: { $0.task == task }) else { row += [.text("–"), .text("–")]; continue }
+            for student in students {
+                guard let s = student.tasks.first(where: { $0.task == task }) else { row += [.text("–"), .text("–")]; continue }
                 row.append(accuracyCell(s, reference: any))
                 guard let t else { row.append(.text("–")); continue }
                 let outcome = EvalStatistics.relative(student: s.paperAccuracy, teacher: t.paperAccuracy, chance: t.chance)
@@ -37,12 +37,11 @@ enum EvaluationSection {
         }
         var perplexity: [HTML.Cell] = [.text("held-out perplexity", "t"), .text("ppl", "t"), .text("")]
         var anyPerplexity = false
-        for (i, (_, _, score)) in ([reference] + students).enumerated() {
+        for (i, model) in ([reference] + students).enumerated() {
             // The perplexity as recorded (not recomputed from the rounded mean NLL).
-            let name = i == 0 ? reference.0 : students[i - 1].0
-            let ppl = eval["models"]?[name]?["heldout"]?["ppl"]?.doubleValue
+            let ppl = model.heldoutPerplexity
             anyPerplexity = anyPerplexity || ppl != nil
-            let tokens = score.map { " <small>(\(Units.count(Int64($0.tokens))) tok)</small>" } ?? ""
+            let tokens = model.heldout.map { " <small>(\(Units.count(Int64($0.tokens))) tok)</small>" } ?? ""
             perplexity.append(HTML.Cell(html: HTML.number(ppl, 3) + (ppl != nil ? tokens : "")))
             if i > 0 { perplexity.append(.text("")) }
         }

@@ -26,6 +26,7 @@ public enum HTMLReport {
         if run.record == nil { body += "<p><small>no run record (run.json) in this folder</small></p>\n" }
         body += StudentSection.render(run)
         body += StepsSection.render(run)
+        body += LayerSelectionSection.render(run)
         body += TrainingSection.render(run)
         if let eval = run.evaluation { body += EvaluationSection.render(eval) }
         return """

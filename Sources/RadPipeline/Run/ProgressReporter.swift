@@ -2,8 +2,9 @@ import Foundation
 
 /// Shows step progress: on a terminal one line redrawn in place (step, tokens, tokens/s, loss, ETA);
 /// otherwise a plain line at most every `plainInterval` seconds. Updates with a loss or metrics (the
-/// training curves) are all appended to `metrics.jsonl`; plain counting ticks (tokenisation, evaluation
-/// requests) at most every `plainInterval` seconds, plus the last update of each step. Step messages
+/// training curves; the trainer sends every `log_every`-th) are appended to `metrics.jsonl`; plain counting
+/// ticks (tokenisation, evaluation requests) only once, at the end of their step: one line per data source,
+/// not one per document (nor one every few seconds of a long tokenisation). Step messages
 /// (`message`) end a line left open on the terminal first, so they never run into it. A failed write (a full
 /// disk) is reported once as an `error:` line naming the file and the cause, the partial line is cut off
 /// again, and nothing more is written there; `metricsFailure` keeps it for the runner.
@@ -18,8 +19,6 @@ final class ProgressReporter {
     let sink: (String) -> Void
     var start: [String: Date] = [:]
     var lastPrint = Date.distantPast
-    /// When each step last wrote a counting tick to metrics.jsonl.
-    var lastMetricsTick: [String: Date] = [:]
     /// A progress line without its newline is on the terminal.
     var lineOpen = false
 
@@ -57,7 +56,9 @@ final class ProgressReporter {
     func begin(step: String) { start[step] = Date() }
 
     /// `unit` names what `tokens` counts ("tok" for training, "req" for evaluation requests).
-    func update(step: String, tokens: Int64, total: Int64, loss: Double?, metrics extra: [String: Double], unit: String = "tok") {
+    /// `record: false` draws the line without appending it to metrics.jsonl (a training step between its `log_every` lines).
+    func update(step: String, tokens: Int64, total: Int64, loss: Double?, metrics extra: [String: Double], unit: String = "tok",
+                record recorded: Bool = true) {
         let now = Date()
         let elapsed = now.timeIntervalSince(start[step] ?? now)
         let rate = elapsed > 0 ? Double(tokens) / elapsed : 0
@@ -79,9 +80,7 @@ final class ProgressReporter {
             sink(line + "\n"); lastPrint = now
         }
         let curve = loss != nil || !extra.isEmpty
-        let sinceTick = now.timeIntervalSince(lastMetricsTick[step] ?? start[step] ?? now)
-        if let metrics, curve || done || sinceTick >= plainInterval {
-            if !curve { lastMetricsTick[step] = now }
+        if let metrics, recorded, curve || done {
             let start = try? metrics.offset()
             do { try metrics.write(contentsOf: Data((CanonicalValue.object(record).canonicalJSON + "\n").utf8)) }
             catch {
@@ -94,8 +93,13 @@ final class ProgressReporter {
 
     /// A line of its own about a step (`eval: teacher done`), after any open progress line.
     func message(_ line: String) {
-        if lineOpen { sink("\n"); lineOpen = false }
+        endLine()
         sink(line + "\n")
+    }
+
+    /// Ends a progress line left open on the terminal (a step that stopped before its last update).
+    func endLine() {
+        if lineOpen { sink("\n"); lineOpen = false }
     }
 
     static func format(step: String, tokens: Int64, total: Int64, rate: Double, loss: Double?, eta: Double,

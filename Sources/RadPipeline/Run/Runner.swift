@@ -50,22 +50,24 @@ public final class Runner {
     /// How often a run starts over after discarding a cache entry found damaged while it was read.
     static let corruptionRetries = 3
 
-    public func run() throws -> Summary { try run(attempt: 0) }
+    public func run() throws -> Summary { try run(attempt: 0, folder: nil) }
 
-    private func run(attempt: Int) throws -> Summary {
+    /// `folder`: the run's id and start of the first attempt. A run that starts over after discarding a
+    /// damaged cache entry keeps its folder (before, the first attempt's folder was left without a record).
+    private func run(attempt: Int, folder: (id: String, started: Date)?) throws -> Summary {
         let graph = StepGraph(manifest: manifest)
         for id in [options.until].compactMap({ $0 }) + options.force.sorted() where graph.node(id) == nil {
             throw RunInputError("no step '\(id)' in \(manifest.file)\(Suggestions.didYouMean(id, graph.nodes.map(\.id)))")
         }
         let keys = CacheKeyDeriver(fingerprinter: fingerprinter).keys(for: graph, seed: manifest.seed)
         let targets = options.until.map { graph.ancestors(of: $0) } ?? Set(graph.nodes.map(\.id))
-        let started = Date()
+        let started = folder?.started ?? Date()
         let nameFolder = RunRecord.nameFolder(for: manifest, runsRoot: options.runsRoot)
         let previous = RunRecord.latestDirectory(for: manifest, runsRoot: options.runsRoot).flatMap(RunRecord.load(from:))
-        let runID = options.runID ?? RunRecord.newRunID(at: started)
+        let runID = folder?.id ?? options.runID ?? RunRecord.newRunID(at: started)
         let runDir = nameFolder.appendingPathComponent(runID)
         // A run never takes over another's folder: one that holds a record is refused.
-        if let id = options.runID, RunRecord.load(from: runDir) != nil {
+        if folder == nil, let id = options.runID, RunRecord.load(from: runDir) != nil {
             throw RunInputError("run '\(id)' of \(manifest.name) already exists (\(ManifestSource.display(runDir.path))); give another --run-id or leave it out")
         }
         try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
@@ -89,6 +91,8 @@ public final class Runner {
             let key = keys[node.id]!
             var entry: [String: CanonicalValue] = ["kind": .string(node.kind), "key": .string(key.key), "record": key.record]
             func finish(_ o: NodeOutcome, _ seconds: Double) {
+                // A step that stopped part-way leaves no progress line open for what is printed next.
+                progress.endLine()
                 outcomes.append((node.id, o, seconds))
                 entry["status"] = .string(o.rawValue)
                 if o != .skipped { nodeRecords[node.id] = .object(entry) }
@@ -117,6 +121,7 @@ public final class Runner {
                 if let old = nodeRecords[node.id], old["key"] == .string(key.key) {
                     entry["seconds"] = old["seconds"]; entry["tokens_per_s"] = old["tokens_per_s"]
                 }
+                if let selection = a.meta[LayerSelection.metaKey] { entry[LayerSelection.metaKey] = selection }
                 finish(.cached, 0)
                 try options.coordinator?.ready(node.id, key: key.key)
             }
@@ -128,7 +133,7 @@ public final class Runner {
             }
             // One process computes an entry at a time; one that waited finds it made.
             let entryLock = try store.lockEntry(key: key.key) {
-                options.output("\(node.id): waiting for another rad process that is computing this step\n")
+                progress.message("\(node.id): waiting for another rad process that is computing this step")
             }
             defer { withExtendedLifetime(entryLock) {} }
             if !options.force.contains(node.id), let a = try store.get(key: key.key) { try useCached(a); continue }
@@ -156,6 +161,8 @@ public final class Runner {
                 if let rate = out.meta["tokens_per_second"]?.doubleValue, rate > 0 { entry["tokens_per_s"] = .double(rate.rounded()) }
                 else if let tokens = node.step?.decoded.training?.tokens, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
                 if let bytes = out.meta["optimizer_state_bytes_per_rank"] { entry["optimizer_state_bytes_per_rank"] = bytes }
+                // The hybrid layers an align step chose (`softmax_layers: { auto: K }`), for the report.
+                if let selection = out.meta[LayerSelection.metaKey] { entry[LayerSelection.metaKey] = selection }
                 finish(.ran, dt)
                 try options.coordinator?.ready(node.id, key: key.key)
             } catch let corrupt as CorruptArtifact where attempt < Self.corruptionRetries && !collective {
@@ -184,7 +191,7 @@ public final class Runner {
         if let restart {
             try store.discard(restart)
             flushWarnings()
-            return try run(attempt: attempt + 1)
+            return try run(attempt: attempt + 1, folder: (runID, started))
         }
         // metrics.jsonl could not be written: the progress reporter printed the error line; the run fails (exit 1).
         if failure == nil, interrupted == nil, let lost = progress.metricsFailure { failure = ReportedFailure("\(lost)") }

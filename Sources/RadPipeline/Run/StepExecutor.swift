@@ -90,9 +90,11 @@ public final class StepContext {
     }
 
     /// Reports progress: tokens done so far (of `total`; another `unit` when the step counts something
-    /// else), the current loss, other scalar metrics. Drawn on the terminal and appended to `metrics.jsonl`.
-    public func report(tokens: Int64, of total: Int64, loss: Double?, metrics: [String: Double] = [:], unit: String = "tok") {
-        progress.update(step: node.id, tokens: tokens, total: total, loss: loss, metrics: metrics, unit: unit)
+    /// else), the current loss, other scalar metrics. Drawn on the terminal and, unless `record` is false,
+    /// appended to `metrics.jsonl` (counting updates without a loss or metrics only at the end).
+    public func report(tokens: Int64, of total: Int64, loss: Double?, metrics: [String: Double] = [:], unit: String = "tok",
+                       record: Bool = true) {
+        progress.update(step: node.id, tokens: tokens, total: total, loss: loss, metrics: metrics, unit: unit, record: record)
     }
 
     /// A line of its own for the user (`eval: teacher done`), shown after the progress line, not inside it.

@@ -114,6 +114,10 @@ public enum JSONSchemaGenerator {
         case .path, .stepRef, .modelRef, .dataRef: return .object(["type": .string("string")])
         case .choice(let c): return .object(["enum": .array(c.map { .string($0) })])
         case .intOrAuto: return .object(["anyOf": .array([.object(["type": .string("integer")]), .object(["const": .string("auto")])])])
+        case .layerCountOrAuto:
+            let auto = CanonicalValue.object(["type": .string("object"), "additionalProperties": .bool(false), "required": .array([.string("auto")]),
+                                              "properties": .object(["auto": .object(["type": .string("integer"), "minimum": .int(1)])])])
+            return .object(["anyOf": .array([.object(["type": .string("integer"), "minimum": .int(0)]), auto])])
         case .countOrAll: return .object(["anyOf": .array([.object(["type": .string("integer")]), .object(["const": .string("all")])])])
         case .list(let e, let single):
             let arr = CanonicalValue.object(["type": .string("array"), "items": type(e)])

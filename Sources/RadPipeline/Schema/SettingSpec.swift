@@ -17,6 +17,9 @@ public indirect enum ValueType: Sendable {
     /// `all` or a whole number from 0 to `max`; `all` is stored as 0, so writing it and leaving the
     /// setting at its default of 0 give the same cache key.
     case countOrAll(max: Int64)
+    /// A count of layers from 0 to `max`, or `{ auto: K }`: K layers chosen by measurement (stored as
+    /// the object `{auto: K}`).
+    case layerCountOrAuto(max: Int64)
     /// A list; `allowSingle` also accepts one bare value in place of a one-element list.
     case list(ValueType, allowSingle: Bool)
     /// A record with a fixed set of keys.

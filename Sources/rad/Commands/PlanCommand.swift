@@ -17,14 +17,19 @@ struct PlanCommand: ParsableCommand {
     var ranks: Int?
     @Option(help: ArgumentHelp("Network bandwidth between the ranks for --ranks, in GB/s (default 1.25: 10 Gbit/s Ethernet).", valueName: "GB/s"))
     var bandwidth: Double?
+    @Option(help: ArgumentHelp("Plan for this hardware: \(KnownDevice.names.joined(separator: ", ")) (cpu: this machine, calibrated; the others at an assumed share of their dense bf16 peak, with their memory).", valueName: "name"))
+    var device: String?
 
     func run() throws {
         try reportingErrors {
+            if let gflops, !(gflops > 0 && gflops.isFinite) { throw RunInputError("--gflops must be a positive number, found \(gflops)") }
+            if gflops != nil, device != nil { throw RunInputError("give --device or --gflops, not both") }
+            let known = try device.flatMap { try KnownDevice.named($0) }
             let m = try manifest.load(workspace: cache.workspace, inputs: inputs)
             ModelShapes.provider = ModelZooShapes()   // sizes from the GGUF header / config.json, no weights
             let store = try cache.store()
-            if let gflops, !(gflops > 0 && gflops.isFinite) { throw RunInputError("--gflops must be a positive number, found \(gflops)") }
-            let machine = gflops.map { PlanMachine.given(gflops: $0) } ?? PlanMachine.calibrated(cacheRoot: store.root)
+            let machine = known.map { PlanMachine.device($0) } ?? gflops.map { PlanMachine.given(gflops: $0) }
+                ?? PlanMachine.calibrated(cacheRoot: store.root)
             if let ranks, !(1...65536).contains(ranks) { throw RunInputError("--ranks must be a whole number from 1 to 65536, found \(ranks)") }
             if let bandwidth, !(bandwidth > 0 && bandwidth.isFinite) { throw RunInputError("--bandwidth must be a positive number of GB/s, found \(bandwidth)") }
             if bandwidth != nil, ranks == nil { throw RunInputError("--bandwidth needs --ranks N (the ranks it joins)") }

@@ -91,7 +91,7 @@ struct EvaluateStep: StepKind {
         var requestsDone: Int64 = 0
         // Under `mpirun` every rank scores its share of each task's batches and of the perplexity windows.
         let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
-        var perModel: [(String, [TaskResult], ScoreResult?)] = []
+        var perModel: [EvaluationResults.Model] = []
         for (i, name) in models.enumerated() {
             let model = name == "teacher" ? try context.teacherModel() : try ModelArtifact.load(try context.input("models[\(i)]"))
             // Errors about this model's numbers name the step and the model (the teacher by its file too).
@@ -117,13 +117,13 @@ struct EvaluateStep: StepKind {
                 ppl = try Self.perplexity(heldoutTokens, model: model, seqLen: seqLen, share: share)
                     .requireFinite(model: modelName, input: "the held-out data")
             }
-            perModel.append((name, results, ppl))
+            perModel.append(EvaluationResults.Model(name: name, tasks: results, heldout: ppl))
             context.say("\(context.node.id): \(name) done")
         }
         // The results are the artifact's meta; `materialize` shows them, fresh or cached. Every rank has
         // them; rank 0 stores them.
         if context.role == .follower { return StepOutput() }
-        return StepOutput(meta: EvaluateStep.json(perModel))
+        return StepOutput(meta: EvaluationResults(models: perModel).json)
     }
 
     /// `Scorer.score`, its batches shared out: each rank's batch sums, zeros elsewhere, summed over the
@@ -146,68 +146,15 @@ struct EvaluateStep: StepKind {
         // The meta as `execute` returned it (the runner adds the node's name and key record).
         var json = artifact.meta
         if case .object(var meta) = json { meta["record"] = nil; meta["node"] = nil; json = .object(meta) }
-        let table = EvaluateStep.table(EvaluateStep.results(json))
+        let table = EvaluationResults(json: json).table
         try Data(json.prettyJSON.utf8).write(to: context.runDirectory.appendingPathComponent("eval.json"))
         try Data((table + "\n").utf8).write(to: context.runDirectory.appendingPathComponent("eval.txt"))
         print(table)
     }
 
-    /// The per-model results back from `json(_:)`'s form, in the order they were evaluated.
-    static func results(_ json: CanonicalValue) -> [(String, [TaskResult], ScoreResult?)] {
-        guard let models = json["models"]?.objectValue else { return [] }
-        let order = json["model_order"]?.arrayValue?.compactMap(\.stringValue) ?? models.keys.sorted { a, b in
-            a == "teacher" || (b != "teacher" && a < b)
-        }
-        let taskOrder = json["task_order"]?.arrayValue?.compactMap(\.stringValue)
-        return order.compactMap { name -> (String, [TaskResult], ScoreResult?)? in
-            guard let entry = models[name] else { return nil }
-            let tasks = entry["tasks"]?.objectValue ?? [:]
-            let results: [TaskResult] = (taskOrder ?? tasks.keys.sorted()).compactMap { task in
-                guard let t = tasks[task] else { return nil }
-                return TaskResult(task: task, docs: Int(t["docs"]?.intValue ?? 0), acc: t["acc"]?.doubleValue ?? .nan,
-                                  accPerChar: t["acc_per_char"]?.doubleValue ?? .nan, greedyAcc: t["greedy_acc"]?.doubleValue,
-                                  ppl: t["ppl"]?.doubleValue, paperMetric: t["paper_metric"]?.stringValue ?? "acc",
-                                  paperScore: t["paper_score"]?.doubleValue ?? .nan)
-            }
-            let heldout = entry["heldout"].flatMap { h -> ScoreResult? in
-                guard let tokens = h["tokens"]?.intValue, let nll = h["nll"]?.doubleValue else { return nil }
-                return ScoreResult(tokens: Int(tokens), nll: nll)
-            }
-            return (name, results, heldout)
-        }
-    }
-
-    static func table(_ perModel: [(String, [TaskResult], ScoreResult?)]) -> String {
-        guard let reference = perModel.first(where: { $0.0 == "teacher" }) ?? perModel.first else { return "" }
-        var lines: [String] = []
-        if !reference.1.isEmpty {
-            lines.append(EvalTable.comparison(teacher: reference.1, students: perModel.filter { $0.0 != reference.0 }.map { ($0.0, $0.1) },
-                                              referenceName: reference.0))
-        }
-        for (name, _, ppl) in perModel {
-            if let ppl { lines.append("held-out perplexity " + EvalTable.left(name, 14) + String(format: " %9.3f  (%d tokens)", ppl.ppl, ppl.tokens)) }
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    static func json(_ perModel: [(String, [TaskResult], ScoreResult?)]) -> CanonicalValue {
-        var models: [String: CanonicalValue] = [:]
-        for (name, results, ppl) in perModel {
-            var tasks: [String: CanonicalValue] = [:]
-            for r in results {
-                var o: [String: CanonicalValue] = ["docs": .int(Int64(r.docs)), "acc": .double(r.acc),
-                                                   "acc_per_char": .double(r.accPerChar), "paper_metric": .string(r.paperMetric),
-                                                   "paper_score": .double(r.paperScore)]
-                if let g = r.greedyAcc { o["greedy_acc"] = .double(g) }
-                if let p = r.ppl { o["ppl"] = .double(p) }
-                tasks[r.task] = .object(o)
-            }
-            var entry: [String: CanonicalValue] = ["tasks": .object(tasks)]
-            if let ppl { entry["heldout"] = .object(["ppl": .double(ppl.ppl), "nll": .double(ppl.nll), "tokens": .int(Int64(ppl.tokens))]) }
-            models[name] = .object(entry)
-        }
-        return .object(["models": .object(models),
-                        "model_order": .array(perModel.map { .string($0.0) }),
-                        "task_order": .array((perModel.first?.1 ?? []).map { .string($0.task) })])
+    /// The evaluate steps whose `models:` name `model` (a step): an export of that model waits for them, so
+    /// that its model card carries their results (`StepGraph`).
+    static func evaluations(of model: String, in manifest: Manifest) -> [String] {
+        manifest.steps.filter { $0.kind == spec.name && $0.models.contains(model) }.map(\.name)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 import RadModelZoo
 
 /// `export_hf`: the student as an HF folder (spec §4) with a model card (resolved manifest, cache keys,
-/// token counts, evaluation results when the run has them).
+/// token counts, the results of every evaluate step of the exported model).
 struct ExportHFStep: StepKind {
     static let files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "README.md"]
 
@@ -35,6 +35,9 @@ struct ExportHFStep: StepKind {
 
     static func writesFolder(_ s: Settings) -> FolderOutput? { FolderOutput(setting: "to", path: s.to) }
 
+    /// The model card carries the evaluation of the exported model, so every evaluate step of it runs first.
+    static func needs(_ s: Settings) -> StepNeeds { StepNeeds(evaluationsOfItsModel: true) }
+
     static func problems(_ s: Settings) -> [SettingProblem] {
         // Before, `f16` was accepted and the weights were written as f32 all the same.
         s.dtype == .f16 ? [SettingProblem(setting: "dtype", "'f16' is not implemented yet (the exporter writes bf16 or f32); use bf16 or f32")] : []
@@ -45,10 +48,13 @@ struct ExportHFStep: StepKind {
         let artifact = try context.input("model")
         let model = try ModelArtifact.load(artifact)
         let tokenizer = try? context.tokenizerModel()
-        let evaluation = FileManager.default.contents(atPath: context.runDirectory.appendingPathComponent("eval.json").path)
-            .flatMap { try? JSONReader.parse($0) }
-        let card = ModelCard.markdown(manifest: context.manifest, step: context.node.id, model: model, modelKey: artifact.key,
-                                      lineage: artifact.meta["lineage"]?.arrayValue ?? [], evaluation: evaluation)
+        // The evaluate steps of this model are inputs (`StepGraph`): their results enter the key, so a cached
+        // export's card always carries the evaluation it was made with.
+        let evaluations = context.node.inputs.filter { $0.role.hasPrefix("evaluations[") }
+            .map { EvaluationResults(json: context.inputs[$0.role]?.meta ?? .null) }
+        let card = ModelCard.markdown(manifest: context.manifest, step: context.node.id,
+                                      exported: context.node.step?.after ?? "", model: model, modelKey: artifact.key,
+                                      lineage: artifact.meta["lineage"]?.arrayValue ?? [], evaluations: evaluations)
         let folder = context.workDirectory.appendingPathComponent("export")
         try HFExporter.export(model, tokenizer: tokenizer, to: folder.path,
                               options: .init(bf16: s.dtype == .bf16, retieEmbeddings: s.retieEmbeddings),

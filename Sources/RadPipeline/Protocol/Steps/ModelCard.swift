@@ -4,7 +4,8 @@ import RadModelZoo
 /// The exported README.md: Hugging Face model-card metadata (license and base model from the teacher's
 /// own metadata, tags, the evaluation as `model-index`), the recipe in words, the training summary of
 /// every stage the model went through (its artifact's lineage), the evaluation table, and the resolved
-/// manifest.
+/// manifest. The evaluation is that of the exported model (and the teacher beside it) by every evaluate
+/// step whose `models:` name it: the graph runs those before the export.
 enum ModelCard {
     /// What the teacher says about itself (GGUF `general.*` keys, or an HF folder's README front matter).
     struct TeacherFacts: Equatable {
@@ -13,11 +14,16 @@ enum ModelCard {
         var baseModel: String?
     }
 
-    static func markdown(manifest: Manifest, step: String, model: DecoderModel, modelKey: String, lineage: [CanonicalValue],
-                         evaluation: CanonicalValue?) -> String {
+    /// `exported`: the step whose model is exported (its name in `evaluations`).
+    static func markdown(manifest: Manifest, step: String, exported: String, model: DecoderModel, modelKey: String,
+                         lineage: [CanonicalValue], evaluations: [EvaluationResults]) -> String {
         let teacher = manifest.teacher.map { teacherFacts(source: $0.source) } ?? TeacherFacts()
         let architecture = model.student?.architecture.name
-        var s = frontMatter(name: manifest.name, teacher: teacher, architecture: architecture, evaluation: evaluation)
+        // Each evaluation of the exported model, with the teacher where the same step evaluated it.
+        let evaluations = evaluations.map { EvaluationResults(models: $0.models.filter { $0.name == "teacher" || $0.name == exported }) }
+            .filter { $0.model(exported) != nil }
+        var s = frontMatter(name: manifest.name, teacher: teacher, architecture: architecture,
+                            results: evaluations.compactMap { $0.model(exported) })
         s += "# \(manifest.name)\n\n"
         let from = teacher.baseModel.map { "`\($0)`" } ?? "`\(manifest.teacher?.source ?? "?")`"
         if let architecture {
@@ -43,15 +49,16 @@ enum ModelCard {
             }
             s += "\n"
         }
-        if let evaluation {
-            s += "## Evaluation (this run)\n\n```\n\(EvaluateStep.table(EvaluateStep.results(evaluation)))\n```\n\n"
+        if !evaluations.isEmpty {
+            s += "## Evaluation (this run)\n\n```\n\(evaluations.map(\.table).joined(separator: "\n\n"))\n```\n\n"
         }
         s += "## Resolved manifest\n\n```json\n\(manifest.resolved.prettyJSON)\n```\n"
         return s
     }
 
     /// The YAML block the Hub reads. Values are quoted JSON strings (valid YAML), so no name breaks it.
-    static func frontMatter(name: String, teacher: TeacherFacts, architecture: String?, evaluation: CanonicalValue?) -> String {
+    /// `results`: the exported model's, one per evaluate step that scored it.
+    static func frontMatter(name: String, teacher: TeacherFacts, architecture: String?, results: [EvaluationResults.Model]) -> String {
         func q(_ s: String) -> String { CanonicalValue.string(s).canonicalJSON }
         var lines = ["---"]
         if let l = teacher.license { lines.append("license: \(q(l))") }
@@ -59,19 +66,17 @@ enum ModelCard {
         lines.append("pipeline_tag: text-generation")
         lines.append("tags:")
         for tag in ["rwkv", "radlads", "linear-attention", "distillation", "rad"] + [architecture].compactMap({ $0 }) { lines.append("- \(q(tag))") }
-        // model-index: the student's results (the teacher's, where evaluated, are in the table below).
-        if let evaluation {
-            let results = EvaluateStep.results(evaluation).filter { $0.0 != "teacher" }
-            if let (_, tasks, heldout) = results.last, !tasks.isEmpty || heldout != nil {
-                lines += ["model-index:", "- name: \(q(name))", "  results:"]
-                for t in tasks where t.paperScore.isFinite {
-                    lines += ["  - task: {type: text-generation}", "    dataset: {name: \(q(t.task)), type: \(q(t.task))}",
-                              "    metrics:", "    - {type: \(q(t.paperMetric)), value: \(String(format: "%.4f", t.paperScore))}"]
-                }
-                if let h = heldout {
-                    lines += ["  - task: {type: text-generation}", "    dataset: {name: \"held-out text\", type: \"heldout\"}",
-                              "    metrics:", "    - {type: \"perplexity\", value: \(String(format: "%.3f", h.ppl))}"]
-                }
+        // model-index: the exported model's results (the teacher's, where evaluated, are in the table below).
+        let tasks = results.flatMap(\.tasks).filter(\.paperScore.isFinite), heldout = results.compactMap(\.heldout)
+        if !tasks.isEmpty || !heldout.isEmpty {
+            lines += ["model-index:", "- name: \(q(name))", "  results:"]
+            for t in tasks {
+                lines += ["  - task: {type: text-generation}", "    dataset: {name: \(q(t.task)), type: \(q(t.task))}",
+                          "    metrics:", "    - {type: \(q(t.paperMetric)), value: \(String(format: "%.4f", t.paperScore))}"]
+            }
+            for h in heldout {
+                lines += ["  - task: {type: text-generation}", "    dataset: {name: \"held-out text\", type: \"heldout\"}",
+                          "    metrics:", "    - {type: \"perplexity\", value: \(String(format: "%.3f", h.ppl))}"]
             }
         }
         lines.append("---")

@@ -106,6 +106,9 @@ public struct StepNeeds: Sendable, Equatable {
     public var tokenizerFor: String?
     /// The benchmark request files the step reads (checked to exist before anything runs).
     public var benchmarks: BenchmarkFiles?
+    /// The step reads the results of every evaluate step whose `models:` name its `after:` model (an
+    /// export's model card): the graph runs those first and makes them inputs (`evaluations[i]`).
+    public var evaluationsOfItsModel: Bool
 
     public struct BenchmarkFiles: Sendable, Equatable {
         /// Absolute path of the folder.
@@ -122,8 +125,10 @@ public struct StepNeeds: Sendable, Equatable {
         public init(_ name: String, missingDefault: String? = nil) { self.name = name; self.missingDefault = missingDefault }
     }
 
-    public init(teacher: Bool = false, data: DataUse? = nil, tokenizerFor: String? = nil, benchmarks: BenchmarkFiles? = nil) {
+    public init(teacher: Bool = false, data: DataUse? = nil, tokenizerFor: String? = nil, benchmarks: BenchmarkFiles? = nil,
+                evaluationsOfItsModel: Bool = false) {
         self.teacher = teacher; self.data = data; self.tokenizerFor = tokenizerFor; self.benchmarks = benchmarks
+        self.evaluationsOfItsModel = evaluationsOfItsModel
     }
 }
 
@@ -142,6 +147,8 @@ public struct TrainingLoop: Sendable, Equatable {
     public var usesTeacher: Bool
     /// Stage 1's cost model: the teacher runs without its head and only the student's mixers run and train.
     public var trainsOnlyMixers: Bool
+    /// Stage 1 with `softmax_layers: { auto: K }`: the tokens each layer is scored on after it (`LayerSelection`).
+    public var selectionTokens: Int64 = 0
 
     public init(tokens: Int64, seqLen: Int64, batch: Int64, microBatch: Int64? = nil, activationCheckpointing: Bool = false,
                 usesTeacher: Bool = false, trainsOnlyMixers: Bool = false) {

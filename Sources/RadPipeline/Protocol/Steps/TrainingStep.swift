@@ -34,6 +34,10 @@ public struct TrainingStepSettings: Sendable {
     public var microBatchSet: Bool
     /// Worker threads (0 = all cores).
     public var threads: Int
+    /// Optimizer steps between metrics lines (the first and the last step are always logged).
+    public var logEvery: Int = 10
+    /// Stage 1 with `softmax_layers: { auto: K }`: the tokens on which the layers are scored after it.
+    public var selectionTokens = LayerSelection.defaultTokens
     /// Values the schema allows that the trainer does not implement (reported by the validator).
     public var problems: [SettingProblem] = []
 }
@@ -77,7 +81,7 @@ extension TrainingKind {
             SettingSpec("checkpoint_minutes", .number(min: 0, max: nil), default: .double(TrainingSettings.defaultCheckpointMinutes),
                         cosmetic: true, "minutes of training between resumable checkpoints (0 = none), so that an interrupted "
                         + "long stage resumes instead of starting over; resume is exact"),
-            SettingSpec("log_every", .int(min: 1, max: 1 << 40), default: .int(10), cosmetic: true, "optimizer steps between metric lines"),
+            SettingSpec("log_every", .int(min: 1, max: 1 << 40), default: .int(10), cosmetic: true, "optimizer steps between metrics.jsonl lines (the first and last step are always logged; the progress line shows every step)"),
             SettingSpec("threads", .int(min: 0, max: 4096), default: .int(0), cosmetic: true, "worker threads (0 = all cores); results are bit-identical"),
             SettingSpec("activation_checkpointing", .bool, default: .bool(false), cosmetic: true,
                         "keep only each layer's input and recompute the layer in the backward pass: activation memory "
@@ -100,7 +104,7 @@ extension TrainingKind {
         t.checkpointSeconds = 60 * (try r.double("checkpoint_minutes"))
         t.activationCheckpointing = try r.bool("activation_checkpointing")
         var s = TrainingStepSettings(data: try r.string("data"), training: t, microBatchSet: microBatch != nil,
-                                     threads: Int(try r.int("threads")))
+                                     threads: Int(try r.int("threads")), logEvery: Int(try r.int("log_every")))
         try objective(r, into: &s)
         return s
     }
@@ -113,10 +117,12 @@ extension TrainingKind {
 
     static func training(_ s: TrainingStepSettings) -> TrainingLoop? {
         let t = s.training
-        return TrainingLoop(tokens: Int64(t.tokens), seqLen: Int64(t.seqLen), batch: Int64(t.batch),
-                            microBatch: s.microBatchSet ? Int64(t.microBatch) : nil,
-                            activationCheckpointing: t.activationCheckpointing, usesTeacher: t.objective.needsTeacher,
-                            trainsOnlyMixers: trainsOnlyMixers)
+        var loop = TrainingLoop(tokens: Int64(t.tokens), seqLen: Int64(t.seqLen), batch: Int64(t.batch),
+                                microBatch: s.microBatchSet ? Int64(t.microBatch) : nil,
+                                activationCheckpointing: t.activationCheckpointing, usesTeacher: t.objective.needsTeacher,
+                                trainsOnlyMixers: trainsOnlyMixers)
+        if trainsOnlyMixers { loop.selectionTokens = Int64(s.selectionTokens) }
+        return loop
     }
 
     func run(_ s: TrainingStepSettings, _ context: StepContext) throws -> StepOutput {
@@ -147,9 +153,11 @@ extension TrainingKind {
         }
         let started = Date()
         let history = try trainer.run(resume: resume, onStep: { r in
+            // Before, `log_every` was accepted and every optimizer step wrote a metrics line.
             context.report(tokens: Int64(r.tokens), of: Int64(r.totalTokens), loss: r.loss,
                            metrics: ["grad_norm": r.gradNorm, "lr": r.lrMain, "lr_attention": r.lrAttention,
-                                     "step": Double(r.step)])
+                                     "step": Double(r.step)],
+                           record: r.step == 1 || r.step % s.logEvery == 0 || r.step == r.totalSteps)
         }, onCheckpoint: { c in
             var tensors: [String: Tensor] = [:]
             for (k, v) in c.parameters { tensors["param/" + k] = v }
@@ -173,9 +181,18 @@ extension TrainingKind {
         let trainedTokens = (history.count - (resume?.lossHistory.count ?? 0)) * settings.tokensPerStep
         // A follower's weights equal rank 0's; only rank 0 stores them.
         if context.role == .follower { return StepOutput() }
+        var selection: LayerSelection? = nil
+        if case .alignHiddenStates = settings.objective, let k = context.manifest.student?.autoSoftmaxLayers,
+           student.student?.softmaxLayers.count == 0, let teacher {
+            context.say("\(context.node.id): scoring every layer's conversion by KL on \(Units.count(Int64(s.selectionTokens))) "
+                        + "tokens, to keep \(k) as softmax attention")
+            let chosen = try trainer.selectSoftmaxLayers(keep: k, tokens: s.selectionTokens, teacher: teacher)
+            context.say("\(context.node.id): \(chosen.summary)")
+            selection = chosen
+        }
         let finalLoss = CanonicalValue.double(history.last ?? .nan), steps = CanonicalValue.int(Int64(history.count))
         let tokens = CanonicalValue.int(Int64(history.count * settings.tokensPerStep))
-        return try ModelArtifact.output(student, workDirectory: context.workDirectory, meta: .object([
+        var meta: [String: CanonicalValue] = [
             "losses": .array(history.map { .double($0) }),
             "final_loss": finalLoss,
             "optimizer_steps": steps,
@@ -191,7 +208,9 @@ extension TrainingKind {
                 "batch": .int(Int64(settings.batch)), "lr": context.node.settings["lr"] ?? .null,
                 "optimizer_steps": steps, "final_loss": finalLoss,
                 "seconds": .double((seconds * 10).rounded() / 10)])]),
-            ]))
+            ]
+        if let selection { meta[LayerSelection.metaKey] = selection.canonical }
+        return try ModelArtifact.output(student, workDirectory: context.workDirectory, meta: .object(meta))
     }
 }
 
