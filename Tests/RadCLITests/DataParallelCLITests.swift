@@ -86,15 +86,60 @@ import Testing
 
             let a = try Self.weights(dir, "one"), b = try Self.weights(dir, "two"), c = try Self.weights(dir, "tcp")
             #expect(a.keys.sorted() == b.keys.sorted() && !a.isEmpty)
-            var maxDiff: Float = 0, changed = false
-            for (name, x) in a {
-                guard let y = b[name], y.count == x.count else { Issue.record("\(name) differs in shape"); continue }
-                for i in x.indices { maxDiff = max(maxDiff, abs(x[i] - y[i])) }
-            }
+            let maxDiff = Self.maxDifference(a, b)
+            var changed = false
             for (name, y) in b where y != c[name] { changed = true; Issue.record("\(name): the TCP run differs from the shared-memory run") }
             print("data-parallel: max |w(1 rank) - w(2 ranks)| = \(maxDiff); two 2-rank runs bit-identical: \(!changed); "
                   + String(format: "%.1f s for three runs", Date().timeIntervalSince(started)))
             #expect(maxDiff < 1e-5, "2 ranks differ from 1 by \(maxDiff)")
+        }
+    }
+
+    /// Every training step's `optimizer_state_bytes_per_rank` in the run record of run `name`.
+    static func optimizerBytes(_ dir: URL, _ name: String) throws -> [String: Int64] {
+        let url = dir.appendingPathComponent("runs-\(name)/parallel/latest/run.json")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        var out: [String: Int64] = [:]
+        for (node, entry) in record?["nodes"] as? [String: Any] ?? [:] {
+            if let bytes = (entry as? [String: Any])?["optimizer_state_bytes_per_rank"] as? NSNumber { out[node] = bytes.int64Value }
+        }
+        return out
+    }
+
+    /// The largest |a − b| over the weights of two exports.
+    static func maxDifference(_ a: [String: [Float]], _ b: [String: [Float]]) -> Float {
+        var maxDiff: Float = 0
+        for (name, x) in a {
+            guard let y = b[name], y.count == x.count else { Issue.record("\(name) differs in shape"); continue }
+            for i in x.indices { maxDiff = max(maxDiff, abs(x[i] - y[i])) }
+        }
+        return maxDiff
+    }
+
+    /// ZeRO stage 1 (`distributed: { shard_optimizer: true }`) with buckets of 10 KiB (the chunks cross
+    /// parameter boundaries): the weights of the unsharded two-rank run, and half its optimizer state per rank.
+    @Test func shardedOptimizerTrainsTheUnshardedModel() throws {
+        try Self.withJob { dir, manifest in
+            let plain = try RadProcess.run(Self.args(manifest, dir, "plain"), launcher: Self.launcher(["-np", "2"]))
+            #expect(plain.status == 0, "\(plain.stdout)\n\(plain.stderr)")
+            let sharded = try RadProcess.run(Self.args(manifest, dir, "sharded") + ["-s", "distributed={shard_optimizer: true, bucket_mb: 0.01}"],
+                                             launcher: Self.launcher(["-np", "2"]))
+            #expect(sharded.status == 0, "\(sharded.stdout)\n\(sharded.stderr)")
+            #expect(sharded.stderr.contains("reduce-scatter + weight all-gather"), "\(sharded.stderr)")
+
+            let a = try Self.weights(dir, "plain"), b = try Self.weights(dir, "sharded")
+            #expect(a.keys.sorted() == b.keys.sorted() && !a.isEmpty)
+            let maxDiff = Self.maxDifference(a, b)
+            let bytesPlain = try Self.optimizerBytes(dir, "plain"), bytesSharded = try Self.optimizerBytes(dir, "sharded")
+            print("sharded optimizer: max |w(unsharded) - w(sharded)| = \(maxDiff); optimizer state per rank, unsharded \(bytesPlain), "
+                  + "sharded \(bytesSharded)")
+            #expect(maxDiff <= 1e-6, "the sharded run differs from the unsharded one by \(maxDiff)")
+            #expect(Set(bytesPlain.keys) == ["align", "distill"] && Set(bytesSharded.keys) == ["align", "distill"])
+            for (step, whole) in bytesPlain {
+                // Rank 0's shard: half the moments, and at most one float per bucket and moment more.
+                let shard = bytesSharded[step] ?? 0, buckets = Int64(whole / 8 / 2621 + 1)
+                #expect(shard * 2 >= whole && shard * 2 <= whole + 16 * buckets, "\(step): \(shard) of \(whole) bytes")
+            }
         }
     }
 

@@ -35,11 +35,11 @@ import RadPipeline
         separate.sharePrefixes = false
         shared.sharePrefixes = true
         var progress: [Int] = []
-        let a = shared.score(requests) { done, total in
+        let a = try shared.score(requests) { done, total in
             #expect(total == requests.count)
             progress.append(done)
         }
-        let b = separate.score(requests)
+        let b = try separate.score(requests)
         // The first document (hellaswag, four endings) ran as one shared-prefix group.
         #expect(progress.first == 4 && progress.last == requests.count && progress == progress.sorted(), "\(progress)")
         for (i, (x, y)) in zip(a, b).enumerated() {

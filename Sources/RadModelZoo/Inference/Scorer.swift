@@ -28,6 +28,19 @@ public struct Scorer {
     }
 
     public func score(_ tokens: [Int32], progress: ((Int, Int) -> Void)? = nil) -> ScoreResult {
+        var done = 0
+        let sums = batches(tokens).map { group -> (Double, Int) in
+            let sum = nllSum(group)
+            done += group.reduce(0) { $0 + $1.count }
+            progress?(done, tokens.count)
+            return sum
+        }
+        return Self.result(sums)
+    }
+
+    /// The windows of `tokens`, batched as `score` batches them: full-length windows `batch` at a time,
+    /// the ragged tail alone. Each batch is scored on its own (`nllSum`), so the batches can be shared out.
+    public func batches(_ tokens: [Int32]) -> [[ArraySlice<Int32>]] {
         var windows: [ArraySlice<Int32>] = []
         var start = 0
         while start < tokens.count {
@@ -35,21 +48,24 @@ public struct Scorer {
             if end - start >= 2 { windows.append(tokens[start..<end]) }
             start = end
         }
-        var total = 0.0, count = 0, done = 0
+        var out: [[ArraySlice<Int32>]] = []
         var i = 0
         while i < windows.count {
-            // Batch only full-length windows together; the ragged tail goes alone.
             var group = [windows[i]]
             while group.count < batch, i + group.count < windows.count,
                   windows[i + group.count].count == windows[i].count {
                 group.append(windows[i + group.count])
             }
-            let (sum, n) = nllSum(group)
-            total += sum; count += n
+            out.append(group)
             i += group.count
-            done += group.reduce(0) { $0 + $1.count }
-            progress?(done, tokens.count)
         }
+        return out
+    }
+
+    /// The score of every batch's `nllSum`, added in batch order.
+    public static func result(_ sums: [(Double, Int)]) -> ScoreResult {
+        var total = 0.0, count = 0
+        for (sum, n) in sums { total += sum; count += n }
         return ScoreResult(tokens: count, nll: count > 0 ? total / Double(count) : .nan)
     }
 

@@ -26,7 +26,7 @@ public final class AdamW {
     public var groups: [ParamGroup]
     public let beta1: Double, beta2: Double, eps: Double, weightDecay: Double
     /// Number of `step()` calls so far (shared by all parameters, as FusedAdam).
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
     /// First and second moments, `[group][param]`, allocated lazily on a parameter's first update.
     public private(set) var m: [[Tensor?]]
     public private(set) var v: [[Tensor?]]
@@ -41,27 +41,53 @@ public final class AdamW {
     /// One update of every parameter that has a gradient.
     public func step() {
         stepCount += 1
-        let bc1 = 1 - Foundation.pow(beta1, Double(stepCount)), bc2 = 1 - Foundation.pow(beta2, Double(stepCount))
         for (gi, group) in groups.enumerated() {
-            let lr = group.lr, wd = group.weightDecay ?? weightDecay
-            let decay = Float(1 - lr * wd), stepSize = Float(lr / bc1), invSqrtBc2 = Float(1 / bc2.squareRoot())
-            let b1 = Float(beta1), b2 = Float(beta2), e = Float(eps)
+            let c = constants(group: gi)
             for (pi, p) in group.params.enumerated() {
                 guard let g = p.grad else { continue }
                 let mt = m[gi][pi] ?? Tensor(zeros: p.shape), vt = v[gi][pi] ?? Tensor(zeros: p.shape)
                 m[gi][pi] = mt; v[gi][pi] = vt
-                let pp = p.data, gp = g.data, mp = mt.data, vp = vt.data
-                Parallel.forRanges(p.count, minPerThread: 1 << 15) { r in
-                    for i in r {
-                        let gi = gp[i]
-                        let mi = b1 * mp[i] + (1 - b1) * gi
-                        let vi = b2 * vp[i] + (1 - b2) * gi * gi
-                        mp[i] = mi; vp[i] = vi
-                        pp[i] = pp[i] * decay - stepSize * mi / (vi.squareRoot() * invSqrtBc2 + e)
-                    }
-                }
+                Self.update(p.data, grad: g.data, m: mt.data, v: vt.data, count: p.count, c)
             }
         }
+    }
+
+    /// The numbers one step applies to every element of group `gi`, at the current `stepCount`.
+    public struct StepConstants: Sendable {
+        let decay: Float, stepSize: Float, invSqrtBc2: Float, b1: Float, b2: Float, e: Float
+    }
+
+    public func constants(group gi: Int) -> StepConstants {
+        let bc1 = 1 - Foundation.pow(beta1, Double(stepCount)), bc2 = 1 - Foundation.pow(beta2, Double(stepCount))
+        let lr = groups[gi].lr, wd = groups[gi].weightDecay ?? weightDecay
+        return StepConstants(decay: Float(1 - lr * wd), stepSize: Float(lr / bc1), invSqrtBc2: Float(1 / bc2.squareRoot()),
+                             b1: Float(beta1), b2: Float(beta2), e: Float(eps))
+    }
+
+    /// The update of `count` elements of a parameter from their gradient and moments (in place): every
+    /// element on its own, so that any split of a parameter (`ShardedAdamW`) updates it bit for bit alike.
+    public static func update(_ pp: UnsafeMutablePointer<Float>, grad gp: UnsafePointer<Float>, m mp: UnsafeMutablePointer<Float>,
+                              v vp: UnsafeMutablePointer<Float>, count: Int, _ c: StepConstants) {
+        let b1 = c.b1, b2 = c.b2, e = c.e, decay = c.decay, stepSize = c.stepSize, invSqrtBc2 = c.invSqrtBc2
+        Parallel.forRanges(count, minPerThread: 1 << 15) { r in
+            for i in r {
+                let gi = gp[i]
+                let mi = b1 * mp[i] + (1 - b1) * gi
+                let vi = b2 * vp[i] + (1 - b2) * gi * gi
+                mp[i] = mi; vp[i] = vi
+                pp[i] = pp[i] * decay - stepSize * mi / (vi.squareRoot() * invSqrtBc2 + e)
+            }
+        }
+    }
+
+    /// Bytes of the moments held now (allocated on each parameter's first update).
+    public var stateBytes: Int {
+        (m + v).joined().reduce(0) { $0 + ($1?.count ?? 0) } * MemoryLayout<Float>.size
+    }
+
+    /// The parameters of all groups, in order, with their group.
+    public var parameters: [(group: Int, param: Tensor)] {
+        groups.indices.flatMap { gi in groups[gi].params.map { (gi, $0) } }
     }
 
     /// Drops the gradients of all parameters.
@@ -86,30 +112,36 @@ public final class AdamW {
     /// Restores a state written by `exportState` for the same parameters. Throws, naming the key,
     /// on a missing step, a shape mismatch, or an entry for no parameter.
     public func importState(_ state: [String: Tensor]) throws {
+        let checked = try validated(state)
+        m = checked.moments.map { $0.map { $0.m?.copy() } }
+        v = checked.moments.map { $0.map { $0.v?.copy() } }
+        stepCount = checked.step
+    }
+
+    /// A state's step and every parameter's moments in it (`[group][param]`, nil where it has none),
+    /// after the checks `importState` promises.
+    func validated(_ state: [String: Tensor]) throws -> (step: Int, moments: [[(m: Tensor?, v: Tensor?)]]) {
         guard let s = state["step"], s.count == 1, s.item >= 0, s.item == s.item.rounded() else {
             throw OptimizerStateError("optimizer state: missing or invalid \"step\"")
         }
         var used: Set<String> = ["step"]
-        var newM = m, newV = v
-        for gi in groups.indices {
-            for pi in groups[gi].params.indices {
+        func entry(_ k: String, _ p: Tensor) throws -> Tensor? {
+            guard let t = state[k] else { return nil }
+            guard t.shape == p.shape else {
+                throw OptimizerStateError("optimizer state: \"\(k)\" has shape \(t.shape) but the parameter is \(p.shape)")
+            }
+            used.insert(k)
+            return t
+        }
+        let moments = try groups.indices.map { gi in
+            try groups[gi].params.indices.map { pi -> (m: Tensor?, v: Tensor?) in
                 let p = groups[gi].params[pi], k = key(gi, pi)
-                for (suffix, isM) in [(".exp_avg", true), (".exp_avg_sq", false)] {
-                    guard let t = state[k + suffix] else {
-                        if isM { newM[gi][pi] = nil } else { newV[gi][pi] = nil }
-                        continue
-                    }
-                    guard t.shape == p.shape else {
-                        throw OptimizerStateError("optimizer state: \"\(k + suffix)\" has shape \(t.shape) but the parameter is \(p.shape)")
-                    }
-                    used.insert(k + suffix)
-                    if isM { newM[gi][pi] = t.copy() } else { newV[gi][pi] = t.copy() }
-                }
+                return (try entry(k + ".exp_avg", p), try entry(k + ".exp_avg_sq", p))
             }
         }
         if let extra = state.keys.filter({ !used.contains($0) }).sorted().first {
             throw OptimizerStateError("optimizer state: \"\(extra)\" matches no parameter of this optimizer")
         }
-        m = newM; v = newV; stepCount = Int(s.item)
+        return (Int(s.item), moments)
     }
 }

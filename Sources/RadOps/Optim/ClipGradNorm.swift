@@ -4,20 +4,33 @@
 @discardableResult
 public func clipGradNorm(_ params: [Tensor], maxNorm: Float) -> Float {
     var total = 0.0
-    for p in params {
-        guard let g = p.grad else { continue }
-        let gp = g.data
-        var s0 = 0.0, s1 = 0.0
-        var i = 0
-        while i + 2 <= g.count { s0 += Double(gp[i]) * Double(gp[i]); s1 += Double(gp[i + 1]) * Double(gp[i + 1]); i += 2 }
-        if i < g.count { s0 += Double(gp[i]) * Double(gp[i]) }
-        total += s0 + s1
-    }
+    for p in params { if let g = p.grad { total += GradientClip.squaredSum(g.data, count: g.count) } }
     let norm = total.squareRoot()
-    let coef = Double(maxNorm) / (norm + 1e-6)
-    if coef < 1 {
-        let c = Float(coef)
-        for p in params { if let g = p.grad { let gp = g.data; for i in 0..<g.count { gp[i] *= c } } }
+    if let c = GradientClip.scale(norm: norm, maxNorm: maxNorm) {
+        for p in params { if let g = p.grad { GradientClip.multiply(g.data, count: g.count, by: c) } }
     }
     return Float(norm)
+}
+
+/// The parts of gradient-norm clipping, for a norm summed over pieces held apart (`ShardedAdamW`: every
+/// rank's shard of the gradients, the squared sums added over the ranks).
+public enum GradientClip {
+    /// Σ g² of `count` floats, in double.
+    public static func squaredSum(_ gp: UnsafePointer<Float>, count: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0
+        var i = 0
+        while i + 2 <= count { s0 += Double(gp[i]) * Double(gp[i]); s1 += Double(gp[i + 1]) * Double(gp[i + 1]); i += 2 }
+        if i < count { s0 += Double(gp[i]) * Double(gp[i]) }
+        return s0 + s1
+    }
+
+    /// The factor the gradients are multiplied by for a global norm `norm`; nil when they stay as they are.
+    public static func scale(norm: Double, maxNorm: Float) -> Float? {
+        let coef = Double(maxNorm) / (norm + 1e-6)
+        return coef < 1 ? Float(coef) : nil
+    }
+
+    public static func multiply(_ gp: UnsafeMutablePointer<Float>, count: Int, by c: Float) {
+        for i in 0..<count { gp[i] *= c }
+    }
 }

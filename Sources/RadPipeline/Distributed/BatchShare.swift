@@ -1,3 +1,5 @@
+import RadOps
+
 /// Which sequences of each optimizer step's global batch one rank computes. The global batch, the
 /// learning rate and the token budget stay the manifest's: N ranks train the same model as one process,
 /// each on a contiguous slice of the batch (the first `batch % ranks` ranks take one sequence more).
@@ -16,11 +18,7 @@ public struct BatchShare: Equatable, Sendable {
     public static func whole(batch: Int) -> BatchShare { BatchShare(batch: batch, rank: 0, ranks: 1) }
 
     /// This rank's sequences, as positions in the step's batch (empty when there are more ranks than sequences).
-    public var samples: Range<Int> {
-        let base = batch / ranks, extra = batch % ranks
-        let start = rank * base + min(rank, extra)
-        return start..<(start + base + (rank < extra ? 1 : 0))
-    }
+    public var samples: Range<Int> { EvenSplit.range(count: batch, part: rank, parts: ranks) }
 
     /// The forward/backward passes of this rank's slice: runs of at most `microBatch` sequences.
     public func passes(microBatch: Int) -> [Range<Int>] {

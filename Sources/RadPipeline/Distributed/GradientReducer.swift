@@ -1,17 +1,6 @@
 import RadOps
 import Foundation
 
-/// What a data-parallel training stage needs besides its own passes: the part of each step's batch this
-/// process computes, and the sum of every process's gradients (with the step's loss and whether to stop).
-public protocol GradientSync: AnyObject {
-    /// This process's slice of a batch of `batch` sequences.
-    func share(batch: Int) -> BatchShare
-    /// Sums `parameters`' gradients over the processes in place (a parameter without one counts as zeros
-    /// and gets one), and sums `loss` (each process's weighted part of the step's loss); `stop` is true
-    /// on every process as soon as one asked to stop, so that all stop after the same optimizer step.
-    func reduce(_ parameters: [Tensor], loss: Double, stop: Bool) throws -> (loss: Double, stop: Bool)
-}
-
 /// Sums gradients over an MPI world after backward, in buckets of a few MB: each bucket's gradients are
 /// copied into one contiguous buffer, summed with one allreduce and copied back. The passes weighted
 /// their losses by their share of the global batch's tokens (`BatchShare.weight`), so the sum is the
@@ -21,23 +10,20 @@ public final class GradientReducer: GradientSync {
     /// Floats per bucket (4 MiB): few enough calls that latency does not count, small enough a buffer.
     let bucketFloats: Int
     private var buffer: [Float] = []
-    /// Seconds spent summing (the allreduce calls), seconds spent waiting for the slowest rank to finish
-    /// its passes (a barrier first, so the two are told apart), and how many steps they served.
-    public private(set) var seconds = 0.0
-    public private(set) var waitSeconds = 0.0
-    public private(set) var steps = 0
+    public private(set) var timing = SyncTiming()
 
     public init(world: MPIWorld, bucketBytes: Int = 4 << 20) {
         self.world = world; self.bucketFloats = max(1, bucketBytes / MemoryLayout<Float>.size)
+        timing.ranks = world.size
     }
 
     public func share(batch: Int) -> BatchShare { BatchShare(batch: batch, rank: world.rank, ranks: world.size) }
 
-    public func reduce(_ parameters: [Tensor], loss: Double, stop: Bool) throws -> (loss: Double, stop: Bool) {
+    public func reduce(_ parameters: [Tensor], _ mine: StepAgreement) throws -> StepAgreement {
         let arrived = Date()
         try world.barrier()
         let t0 = Date()
-        waitSeconds += t0.timeIntervalSince(arrived)
+        timing.waitSeconds += t0.timeIntervalSince(arrived)
         // Every rank walks the same parameters in the same order, so the buckets line up.
         for p in parameters where p.grad == nil { p.grad = Tensor(zeros: p.shape) }
         if buffer.count < bucketFloats { buffer = [Float](repeating: 0, count: bucketFloats) }
@@ -70,9 +56,8 @@ public final class GradientReducer: GradientSync {
             bucket.append(g); filled += g.count
         }
         try flush()
-        var scalars = [loss, stop ? 1 : 0]
-        try world.allreduceSum(&scalars)
-        seconds += Date().timeIntervalSince(t0); steps += 1
-        return (scalars[0], scalars[1] > 0)
+        let agreed = try mine.agreed(in: world)
+        timing.seconds += Date().timeIntervalSince(t0); timing.steps += 1
+        return agreed
     }
 }

@@ -85,6 +85,39 @@ public final class MPIWorld {
         }, "MPI_Allreduce")
     }
 
+    /// Sums `counts.reduce(0, +)` floats at `values` over every rank and leaves rank r the r-th run of
+    /// `counts[r]` of the sums, in `into` (the even split of a bucket: `ParameterShard`).
+    public func reduceScatterSum(_ values: UnsafePointer<Float>, into: UnsafeMutablePointer<Float>, counts: [Int]) throws {
+        precondition(counts.count == size)
+        var c = counts.map { Int32($0) }
+        try Self.check(MPI_Reduce_scatter(values, into, &c, rad_mpi_float(), rad_mpi_sum(), rad_mpi_comm_world()), "MPI_Reduce_scatter")
+    }
+
+    /// Every rank's run of `counts[rank]` floats, in place in `values` (rank r's run starts after those of
+    /// ranks 0..<r, and is read from there): afterwards every rank holds all the runs.
+    public func allgather(_ values: UnsafeMutablePointer<Float>, counts: [Int]) throws {
+        precondition(counts.count == size)
+        var c = counts.map { Int32($0) }, offsets = [Int32](repeating: 0, count: size)
+        for i in c.indices.dropFirst() { offsets[i] = offsets[i - 1] + c[i - 1] }
+        try Self.check(MPI_Allgatherv(rad_mpi_in_place(), 0, rad_mpi_float(), values, &c, &offsets, rad_mpi_float(), rad_mpi_comm_world()),
+                       "MPI_Allgatherv")
+    }
+
+    /// Every rank's floats (`counts[r]` from rank r), concatenated in rank order on rank 0; empty on the others.
+    public func gather(_ values: ArraySlice<Float>, counts: [Int]) throws -> [Float] {
+        precondition(counts.count == size && values.count == counts[rank])
+        var c = counts.map { Int32($0) }, offsets = [Int32](repeating: 0, count: size)
+        for i in c.indices.dropFirst() { offsets[i] = offsets[i - 1] + c[i - 1] }
+        var all = [Float](repeating: 0, count: isLeader ? counts.reduce(0, +) : 0)
+        let mine = Array(values)
+        try Self.check(mine.withUnsafeBufferPointer { send in
+            all.withUnsafeMutableBufferPointer { recv in
+                MPI_Gatherv(send.baseAddress, c[rank], rad_mpi_float(), recv.baseAddress, &c, &offsets, rad_mpi_float(), 0, rad_mpi_comm_world())
+            }
+        }, "MPI_Gatherv")
+        return all
+    }
+
     /// Every rank's bytes, on rank 0 (in rank order); an empty list on the others.
     public func gather(_ bytes: [UInt8]) throws -> [[UInt8]] {
         var count = Int32(bytes.count)

@@ -4,22 +4,23 @@ import Foundation
 /// exactly as a plain run (the cache, checkpoints, exports, metrics, run record, report and progress
 /// are its alone) and tells the others, step by step, what it did. The followers never write: they
 /// load each finished step's artifact from the cache rank 0 wrote (on one machine the same folder; on
-/// several, a shared file system), and join only the training steps, where they compute their slice of
-/// every batch and take part in the gradient sum.
+/// several, a shared file system), and join only the steps shared by the ranks (`StepKind.sharedByRanks`):
+/// training, where they compute their slice of every batch and take part in the gradient sum, and
+/// evaluation, where they score their share of the batches.
 public final class RunCoordinator {
     /// What rank 0 tells the followers.
     enum Message: Equatable {
         /// Step `id`'s artifact is in the cache under `key` (found there or made now).
         case ready(id: String, key: String)
-        /// Step `id` trains now, on every rank.
-        case train(id: String)
+        /// Step `id` runs now, on every rank.
+        case join(id: String)
         /// The run is over; every rank exits with `code`.
         case end(code: Int32)
 
         var bytes: [UInt8] {
             switch self {
             case .ready(let id, let key): return Array("ready\t\(id)\t\(key)".utf8)
-            case .train(let id): return Array("train\t\(id)".utf8)
+            case .join(let id): return Array("join\t\(id)".utf8)
             case .end(let code): return Array("end\t\(code)".utf8)
             }
         }
@@ -28,7 +29,7 @@ public final class RunCoordinator {
             let f = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\t")
             switch (f.first, f.count) {
             case ("ready", 3): self = .ready(id: f[1], key: f[2])
-            case ("train", 2): self = .train(id: f[1])
+            case ("join", 2): self = .join(id: f[1])
             case ("end", 2): guard let c = Int32(f[1]) else { return nil }; self = .end(code: c)
             default: return nil
             }
@@ -36,7 +37,7 @@ public final class RunCoordinator {
     }
 
     public let world: MPIWorld
-    /// Whether the followers wait for a message now (not inside a training step's collectives): only
+    /// Whether the followers wait for a message now (not inside a shared step's collectives): only
     /// then can rank 0 end the run by telling them; otherwise a failing rank aborts the job.
     public private(set) var followersListening = true
     /// Set once `end` was sent.
@@ -60,11 +61,11 @@ public final class RunCoordinator {
     /// Step `id`'s artifact is in the cache.
     func ready(_ id: String, key: String) throws { try send(.ready(id: id, key: key)); followersListening = true }
 
-    /// Step `id` (a training step) starts on every rank.
-    func train(_ id: String) throws { try send(.train(id: id)); followersListening = false }
+    /// Step `id` (a step shared by the ranks) starts on every rank.
+    func join(_ id: String) throws { try send(.join(id: id)); followersListening = false }
 
-    /// A training step failed or stopped on every rank alike: the followers listen again.
-    func trainingEnded() { followersListening = true }
+    /// A shared step ended, failed or stopped on every rank alike: the followers listen again.
+    func sharedStepEnded() { followersListening = true }
 
     /// Ends the run on every rank with `code` (rank 0's exit code).
     public func end(code: Int32) throws {
@@ -93,9 +94,9 @@ public final class RunCoordinator {
                                       + "on several machines the cache must be on a file system they share")
                 }
                 artifacts[id] = a
-            case .train(let id):
+            case .join(let id):
                 guard let node = graph.node(id), let key = keys[id], let executor = registry.executor(for: node.kind) else {
-                    throw StepFailure("rank \(world.rank): rank 0 trains step '\(id)', which this rank's graph lacks")
+                    throw StepFailure("rank \(world.rank): rank 0 runs step '\(id)', which this rank's graph lacks")
                 }
                 var inputs: [String: Artifact] = [:]
                 for (role, input) in node.inputs where artifacts[input] != nil { inputs[role] = artifacts[input] }

@@ -54,6 +54,17 @@ public struct Manifest: Sendable {
         public var models: [String] { settings["models"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
     }
 
+    /// `distributed:`, how the ranks of an `mpirun` job share the work.
+    public struct Distributed: Sendable, Equatable {
+        /// ZeRO stage 1: each rank keeps the optimizer state of its shard of the weights only.
+        public var shardOptimizer = false
+        /// Bytes of gradients one collective call sums (the buckets of `GradientReducer` and `ParameterShard`).
+        public var bucketBytes = 4 << 20
+        public init(shardOptimizer: Bool = false, bucketBytes: Int = 4 << 20) {
+            self.shardOptimizer = shardOptimizer; self.bucketBytes = bucketBytes
+        }
+    }
+
     public var file: String
     public var name: String
     public var seed: Int64
@@ -61,6 +72,7 @@ public struct Manifest: Sendable {
     public var tokenizer: String?
     public var data: [DataSource]
     public var student: Student?
+    public var distributed = Distributed()
     /// In the order they are written.
     public var steps: [Step]
     /// The document after `extends`, variables and overrides, as JSON (for run records and model cards).

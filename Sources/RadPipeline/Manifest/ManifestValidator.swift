@@ -31,12 +31,17 @@ public struct ManifestValidator {
         var tokenizer: String?
         if let t = root["tokenizer"], let r = c.record(t, TopLevelSchema.tokenizer, "'tokenizer'") { tokenizer = r["source"]?.stringValue }
 
+        var distributed = Manifest.Distributed()
+        if let d = root["distributed"], let r = c.record(d, TopLevelSchema.distributed, "'distributed'") {
+            distributed.shardOptimizer = r["shard_optimizer"]?.boolValue ?? false
+            distributed.bucketBytes = Int(((r["bucket_mb"]?.doubleValue ?? 4) * 1048576).rounded())
+        }
         let data = validateData(root["data"], c)
         let student = validateStudent(root["student"], c)
         let steps = try validateSteps(root["steps"], root: root, c)
 
         let manifest = Manifest(file: file, name: name ?? "unnamed", seed: seed, teacher: teacher, tokenizer: tokenizer,
-                                data: data, student: student, steps: steps, resolved: Self.json(root))
+                                data: data, student: student, distributed: distributed, steps: steps, resolved: Self.json(root))
         GraphChecker(manifest: manifest, root: root, bag: bag).check()
         if checkInputs { InputChecker(manifest: manifest, root: root, bag: bag).check() }
         for check in alsoCheck { bag.append(contentsOf: check(manifest, root)) }

@@ -25,6 +25,18 @@ public enum MemoryEstimate {
     static let headBlockRows = Double(HeadLossKernels.defaultBlockRows)
     /// Gradient (4 bytes) and AdamW's two moments (8 bytes) per trained parameter.
     static let optimizerBytesPerParameter = 12.0
+    static let momentBytesPerParameter = 8.0
+
+    /// Gradient and moment bytes per trained parameter on one rank: the moments split over the ranks
+    /// under ZeRO stage 1 (`shard_optimizer`), the gradient whole on every rank.
+    static func optimizerBytesPerParameter(ranks: Int, shardOptimizer: Bool) -> Double {
+        optimizerBytesPerParameter - momentBytesPerParameter + momentBytesPerParameter / Double(shardOptimizer ? max(1, ranks) : 1)
+    }
+
+    /// The parameters a training step trains (stage 1: the student's mixers; otherwise all of it).
+    public static func trainedParameters(_ loop: TrainingLoop, student: ModelShape) -> Double {
+        loop.trainsOnlyMixers ? Double(student.mixerParameters) : weights(student) / floatBytes
+    }
 
     /// The most tokens one forward/backward pass may hold (micro_batch, or batch, times seq_len), checked
     /// by the validator without a model: even a byte-level model (vocab 256) keeps a logits row and its
@@ -59,10 +71,14 @@ public enum MemoryEstimate {
 
     /// A training step's peak (0 for a step that trains nothing) for one forward/backward pass of `micro_batch` (or `batch`) × `seq_len`
     /// tokens: both models' weights, the student's gradients and AdamW moments, its tape, and the head's
-    /// blocks of logits.
-    public static func training(_ step: Manifest.Step, student: ModelShape, teacher: ModelShape?) -> Double {
+    /// blocks of logits. On one of `ranks` data-parallel ranks a pass holds at most the rank's slice of the
+    /// batch, and `shardOptimizer` leaves the rank 1/N of the moments.
+    public static func training(_ step: Manifest.Step, student: ModelShape, teacher: ModelShape?,
+                                ranks: Int = 1, shardOptimizer: Bool = false) -> Double {
         guard let loop = step.decoded.training else { return 0 }
-        let tokens = Double(loop.microBatch * loop.seqLen)
+        let rankBatch = Int64(BatchShare(batch: Int(loop.batch), rank: 0, ranks: max(1, ranks)).samples.count)
+        let tokens = Double(min(loop.microBatch, rankBatch) * loop.seqLen)
+        let optimizerBytes = optimizerBytesPerParameter(ranks: ranks, shardOptimizer: shardOptimizer) * trainedParameters(loop, student: student)
         let checkpointing = loop.activationCheckpointing
         let usesTeacher = loop.usesTeacher
         var bytes = weights(student)
@@ -72,10 +88,10 @@ public enum MemoryEstimate {
             // Stage 1: only the mixers train, on the teacher's hidden states (each layer's input and target);
             // no logits.
             let mixerWidth = layerWidth(student, parameters: student.mixerParameters)
-            bytes += Double(student.mixerParameters) * optimizerBytesPerParameter
+            bytes += optimizerBytes
             bytes += tokens * layers * (tapeWidthsPerLayer * mixerWidth + 2 * hidden) * floatBytes
         } else {
-            bytes += weights(student) / floatBytes * optimizerBytesPerParameter
+            bytes += optimizerBytes
             let tape = tapeWidthsPerLayer * layerWidth(student)
             // With checkpointing: each layer's input, and one layer's tape while it is recomputed.
             bytes += tokens * (checkpointing ? layers * hidden + tape : layers * tape) * floatBytes

@@ -21,6 +21,8 @@ public struct Plan: Sendable {
     public var entries: [Entry]
     /// The machine the times and memory figures assume.
     public var machine: PlanMachine
+    /// The training steps on N ranks (`rad plan --ranks N`).
+    public var dataParallel: DataParallelPlan?
 
     /// The steps that will compute (run or resume).
     var computing: [Entry] { entries.filter { $0.decision == .run || $0.decision == .resume } }
@@ -54,6 +56,7 @@ public struct Plan: Sendable {
         }
         return .object([
             "manifest": .string(manifest),
+            "data_parallel": dataParallel?.json ?? .null,
             "machine": .object(m),
             "total": .object(["tokens": .int(totalTokens), "flops": .double(totalFlops), "seconds": .double((totalSeconds * 10).rounded() / 10),
                               "peak_bytes": .double(peakBytes.rounded())]),
@@ -91,7 +94,9 @@ public struct Plan: Sendable {
         let table = rows.map { r in
             (0..<r.count - 1).map { r[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  " + r.last!
         }
-        return ([machine.described] + table + memoryWarnings).joined(separator: "\n")
+        var lines = [machine.described] + table + memoryWarnings
+        if let dataParallel { lines.append(dataParallel.table) }
+        return lines.joined(separator: "\n")
     }
 }
 
@@ -106,6 +111,8 @@ public struct Planner {
     public var fingerprinter = Fingerprinter()
     /// The machine the times assume (nil: `assumedFlopsPerSecond` on this machine's memory).
     public var machine: PlanMachine?
+    /// Also plan the training steps on this many ranks and this network.
+    public var ranks: DataParallelPlan.Setup?
 
     public init(store: ArtifactStore, runsRoot: URL, shapes: (any ModelShapeProvider)? = ModelShapes.provider, machine: PlanMachine? = nil) {
         self.store = store; self.runsRoot = runsRoot; self.shapes = shapes; self.machine = machine
@@ -122,6 +129,7 @@ public struct Planner {
         }
         let machine = self.machine ?? PlanMachine(processor: PlanMachine.processorName(), cores: ProcessInfo.processInfo.activeProcessorCount,
                                                   memory: .current(), trainingFlopsPerSecond: Self.assumedFlopsPerSecond, origin: .assumed)
+        var dataParallel = ranks.map { DataParallelPlan(setup: $0, shardOptimizer: manifest.distributed.shardOptimizer, steps: []) }
         var decisions: [String: Plan.Decision] = [:]
         var entries: [Plan.Entry] = []
         for node in graph.nodes {
@@ -180,6 +188,10 @@ public struct Planner {
                     } else {
                         e.seconds = e.flops! / machine.trainingFlopsPerSecond
                     }
+                    if let setup = ranks, let step = node.step {
+                        dataParallel?.steps.append(DataParallelPlan.estimate(step, loop: loop, oneProcessSeconds: e.seconds, student: st,
+                                                         teacher: teacherShape ?? st, setup: setup))
+                    }
                 }
             }
             if let step = node.step, let st = studentShape {
@@ -188,6 +200,6 @@ public struct Planner {
             }
             entries.append(e)
         }
-        return Plan(manifest: manifest.name, entries: entries, machine: machine)
+        return Plan(manifest: manifest.name, entries: entries, machine: machine, dataParallel: dataParallel)
     }
 }

@@ -144,12 +144,12 @@ public final class Runner {
             progress.begin(step: node.id)
             if !options.isTerminal { options.output("running \(node.id) (\(node.kind))\n") }
             let t0 = Date()
-            // A training step runs on every rank of a job (each computes its slice of every batch).
-            let collective = options.coordinator != nil && node.step?.decoded.training != nil
-            if collective { try options.coordinator?.train(node.id) }
+            // Training and evaluation run on every rank of a job (each computes its share of the work).
+            let collective = options.coordinator != nil && node.step?.decoded.sharedByRanks == true
+            if collective { try options.coordinator?.join(node.id) }
             do {
                 let out = try executor.execute(ctx)
-                if collective { options.coordinator?.trainingEnded() }
+                if collective { options.coordinator?.sharedStepEnded() }
                 var meta = out.meta
                 if case .object(var m) = meta { m["record"] = key.record; m["node"] = .string(node.id); meta = .object(m) }
                 artifacts[node.id] = try store.put(key: key.key, kind: node.kind, tensors: out.tensors, files: out.files, meta: meta)
@@ -160,6 +160,7 @@ public final class Runner {
                 // A training step measures its own rate (a resumed step trained only part of its tokens now).
                 if let rate = out.meta["tokens_per_second"]?.doubleValue, rate > 0 { entry["tokens_per_s"] = .double(rate.rounded()) }
                 else if let tokens = node.step?.decoded.training?.tokens, dt > 0 { entry["tokens_per_s"] = .double((Double(tokens) / dt).rounded()) }
+                if let bytes = out.meta["optimizer_state_bytes_per_rank"] { entry["optimizer_state_bytes_per_rank"] = bytes }
                 // The hybrid layers an align step chose (`softmax_layers: { auto: K }`), for the report.
                 if let selection = out.meta[LayerSelection.metaKey] { entry[LayerSelection.metaKey] = selection }
                 finish(.ran, dt)
@@ -172,15 +173,15 @@ public final class Runner {
                 break
             } catch let stop as Interrupted {
                 // Every rank stopped after the same optimizer step (the request is summed with the gradients).
-                if collective { options.coordinator?.trainingEnded() }
+                if collective { options.coordinator?.sharedStepEnded() }
                 interrupted = Interrupted(signal: stop.signal, kept: stop.kept.map { "step '\(node.id)' kept \($0)" })
                 entry["seconds"] = .double((Date().timeIntervalSince(t0) * 1000).rounded() / 1000)
                 finish(.interrupted, Date().timeIntervalSince(t0))
             } catch {
                 // A non-finite loss or gradient norm is the reduced one: every rank stopped there. After any
-                // other failure of a training step the followers may still be in its collectives: the job
+                // other failure of a shared step the followers may still be in its collectives: the job
                 // is aborted once the record is written (`RunCoordinator.followersListening`).
-                if collective, (error as? TrainingError)?.onEveryRank == true { options.coordinator?.trainingEnded() }
+                if collective, (error as? TrainingError)?.onEveryRank == true { options.coordinator?.sharedStepEnded() }
                 let message = "step '\(node.id)' (\(node.kind)) failed: \(ErrorMessage.oneLine(error))"
                 // A step that found bad input (a text that is not UTF-8, a damaged model file) stays invalid input (exit 2).
                 failure = error is InvalidInputError ? StepInputFailure(description: message) as Error : StepFailure(message)

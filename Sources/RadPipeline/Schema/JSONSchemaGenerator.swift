@@ -62,6 +62,7 @@ public enum JSONSchemaGenerator {
             "data": .object(["type": .string("object"), "description": .string("named data sources (train, heldout, ...)"),
                              "propertyNames": .object(["pattern": .string(TopLevelSchema.namePattern)]),
                              "additionalProperties": .object(["$ref": .string("#/$defs/data_source")])]),
+            "distributed": record(TopLevelSchema.distributed, description: "how the ranks of an `mpirun` job share the work"),
             "student": .object(["oneOf": .array(ArchitectureCatalog.all.map { .object(["$ref": .string("#/$defs/student_\($0.name)")]) })]),
             "steps": .object([
                 "type": .string("object"), "minProperties": .int(1),

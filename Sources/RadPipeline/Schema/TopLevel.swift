@@ -35,5 +35,17 @@ public enum TopLevelSchema {
         (.binidx, [SettingSpec("binidx", .string(pattern: nil), required: true, "Megatron token files: the prefix of PREFIX.bin and PREFIX.idx")]),
     ]
 
-    public static let keys = ["name", "seed", "extends", "vars", "teacher", "tokenizer", "data", "student", "steps"]
+    /// How the ranks of an `mpirun` job share the work (ignored by a one-process run). Off by default:
+    /// sharding saves only the AdamW moments (8 of a trainable weight's 16 bytes), which matters once they
+    /// are a large part of a rank's memory, and costs an all-gather of the weights every step and a gather
+    /// of the moments to rank 0 at every checkpoint.
+    public static let distributed: [SettingSpec] = [
+        SettingSpec("shard_optimizer", .bool, default: .bool(false),
+                    "ZeRO stage 1: each rank keeps the AdamW moments of its 1/N of the trainable weights only (gradients "
+                    + "reduce-scattered, weights all-gathered); the weights equal the unsharded run's up to fp32 summation order"),
+        SettingSpec("bucket_mb", .number(min: 0.001, max: 1024), default: .double(4),
+                    "MiB of gradients summed by one collective call (allreduce, or reduce-scatter and all-gather when sharded)"),
+    ]
+
+    public static let keys = ["name", "seed", "extends", "vars", "teacher", "tokenizer", "data", "student", "distributed", "steps"]
 }

@@ -13,6 +13,10 @@ struct PlanCommand: ParsableCommand {
     var json = false
     @Option(help: ArgumentHelp("Plan for a machine whose training loops sustain this many GFLOP/s (default: measured here by a short GEMM calibration, cached in the cache folder).", valueName: "GFLOP/s"))
     var gflops: Double?
+    @Option(help: ArgumentHelp("Also plan the training steps data-parallel on N ranks (`mpirun -np N rad run`): batch per rank, bytes sent per optimizer step, time and memory per rank.", valueName: "N"))
+    var ranks: Int?
+    @Option(help: ArgumentHelp("Network bandwidth between the ranks for --ranks, in GB/s (default 1.25: 10 Gbit/s Ethernet).", valueName: "GB/s"))
+    var bandwidth: Double?
     @Option(help: ArgumentHelp("Plan for this hardware: \(KnownDevice.names.joined(separator: ", ")) (cpu: this machine, calibrated; the others at an assumed share of their dense bf16 peak, with their memory).", valueName: "name"))
     var device: String?
 
@@ -26,7 +30,12 @@ struct PlanCommand: ParsableCommand {
             let store = try cache.store()
             let machine = known.map { PlanMachine.device($0) } ?? gflops.map { PlanMachine.given(gflops: $0) }
                 ?? PlanMachine.calibrated(cacheRoot: store.root)
-            let plan = Planner(store: store, runsRoot: cache.runsRoot, machine: machine).plan(m)
+            if let ranks, !(1...65536).contains(ranks) { throw RunInputError("--ranks must be a whole number from 1 to 65536, found \(ranks)") }
+            if let bandwidth, !(bandwidth > 0 && bandwidth.isFinite) { throw RunInputError("--bandwidth must be a positive number of GB/s, found \(bandwidth)") }
+            if bandwidth != nil, ranks == nil { throw RunInputError("--bandwidth needs --ranks N (the ranks it joins)") }
+            var planner = Planner(store: store, runsRoot: cache.runsRoot, machine: machine)
+            planner.ranks = ranks.map { DataParallelPlan.Setup(ranks: $0, bandwidth: (bandwidth ?? DataParallelPlan.Setup.defaultBandwidth / 1e9) * 1e9) }
+            let plan = planner.plan(m)
             print(json ? plan.json.prettyJSON : plan.table)
             if !json, !manifest.set.isEmpty { print(Self.overridden(manifest.set, in: m)) }
         }

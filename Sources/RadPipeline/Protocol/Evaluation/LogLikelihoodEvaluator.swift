@@ -69,10 +69,11 @@ public struct LogLikelihoodEvaluator {
 
     /// The task's scores. A NaN or infinite log-likelihood fails with `NonFiniteResultError` naming
     /// `modelName`: NaN compares false, so the accuracies would otherwise come out as plausible numbers.
-    public func evaluate(_ task: EvalTask, documents: [[EvalRequest]], modelName: String,
+    /// Under `share` every rank scores its part of the batches; every rank gets the whole result.
+    public func evaluate(_ task: EvalTask, documents: [[EvalRequest]], modelName: String, share: WorkShare = WholeWork(),
                          progress: ((Int, Int) -> Void)? = nil) throws -> TaskResult {
         let requests = documents.flatMap { $0 }
-        let scores = score(requests, progress: progress)
+        let scores = try score(requests, share: share, progress: progress)
         let input = "the \(task.rawValue) benchmark"
         try NonFiniteResultError.check(scores.map(\.logLikelihood), model: modelName, input: input)
         var index = 0
@@ -126,35 +127,50 @@ public struct LogLikelihoodEvaluator {
         return (Array(full.dropLast()), targets)
     }
 
+    /// A unit of `score`'s work: a run of requests sharing a prefix, or a batch of requests of similar length.
+    enum Batch {
+        case shared(requests: [Int], prefixLength: Int)
+        case similar(requests: [Int])
+        var count: Int { switch self { case .shared(let r, _), .similar(let r): return r.count } }
+    }
+
     /// Log-likelihood of each request's continuation and whether every continuation token is the argmax.
-    public func score(_ requests: [EvalRequest], progress: ((Int, Int) -> Void)? = nil) -> [Scored] {
+    /// Under `share` this rank scores its part of the batches (the one-process batches, so each request's
+    /// score is the one-process score) and the ranks' scores are combined.
+    public func score(_ requests: [EvalRequest], share: WorkShare = WholeWork(), progress: ((Int, Int) -> Void)? = nil) throws -> [Scored] {
         let encoded = requests.map(encode)
         var results = [Scored](repeating: Scored(logLikelihood: 0, greedy: false), count: requests.count)
+        let batches = self.batches(encoded)
+        var done = 0
+        for batch in batches[share.units(of: batches.count)] {
+            switch batch {
+            case .shared(let group, let p): scoreSharedPrefix(group, prefixLength: p, encoded: encoded, into: &results)
+            case .similar(let group):
+                let length = group.map { encoded[$0].input.count }.max()!
+                var tokens = [Int32](repeating: 0, count: group.count * length)   // right padding is harmless: causal
+                for (row, i) in group.enumerated() {
+                    for (t, id) in encoded[i].input.enumerated() { tokens[row * length + t] = id }
+                }
+                let hidden = model.hiddenStates(tokens, batch: group.count)
+                scoreContinuations(group, hidden: hidden, encoded: encoded, row: { row, t in row * length + t }, into: &results)
+            }
+            done += batch.count
+            progress?(done, requests.count)
+        }
+        guard share.parts > 1 else { return results }
+        // The other ranks' requests are zeros here: the sum is every request's one score.
+        var values: [Double] = results.flatMap { [$0.logLikelihood, $0.greedy ? 1.0 : 0.0] }
+        try share.combine(&values)
+        return results.indices.map { Scored(logLikelihood: values[2 * $0], greedy: values[2 * $0 + 1] > 0) }
+    }
+
+    /// The shared-prefix runs, then the rest in batches of similar length.
+    func batches(_ encoded: [(input: [Int32], targets: [Int32])]) -> [Batch] {
         let (groups, singles) = sharePrefixes ? Self.sharedPrefixGroups(encoded, minimum: minimumSharedPrefix)
                                               : ([], Array(encoded.indices))
-        var done = 0
-        for group in groups {
-            scoreSharedPrefix(group.requests, prefixLength: group.prefixLength, encoded: encoded, into: &results)
-            done += group.requests.count
-            progress?(done, requests.count)
-        }
-        // The rest in batches of similar length.
         let order = singles.sorted { encoded[$0].input.count < encoded[$1].input.count }
-        var start = 0
-        while start < order.count {
-            let group = Array(order[start..<min(start + batchSize, order.count)])
-            start += group.count
-            let length = group.map { encoded[$0].input.count }.max()!
-            var tokens = [Int32](repeating: 0, count: group.count * length)   // right padding is harmless: causal
-            for (row, i) in group.enumerated() {
-                for (t, id) in encoded[i].input.enumerated() { tokens[row * length + t] = id }
-            }
-            let hidden = model.hiddenStates(tokens, batch: group.count)
-            scoreContinuations(group, hidden: hidden, encoded: encoded, row: { row, t in row * length + t }, into: &results)
-            done += group.count
-            progress?(done, requests.count)
-        }
-        return results
+        return groups.map { Batch.shared(requests: $0.requests, prefixLength: $0.prefixLength) }
+            + stride(from: 0, to: order.count, by: batchSize).map { Batch.similar(requests: Array(order[$0..<min($0 + batchSize, order.count)])) }
     }
 
     /// Runs a shared prefix once, then every request's remaining tokens as one batch continuing copies of

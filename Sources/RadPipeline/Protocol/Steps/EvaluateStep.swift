@@ -21,6 +21,9 @@ struct EvaluateStep: StepKind {
         var benchmarks: String
     }
 
+    /// Every rank scores its share of the batches.
+    static let sharedByRanks = true
+
     /// The `benchmarks` default, relative to the manifest that writes the step.
     static let defaultBenchmarks = "assets/benchmarks"
 
@@ -86,6 +89,8 @@ struct EvaluateStep: StepKind {
         let requestsPerModel = documents.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
         let totalRequests = Int64(requestsPerModel * models.count)
         var requestsDone: Int64 = 0
+        // Under `mpirun` every rank scores its share of each task's batches and of the perplexity windows.
+        let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
         var perModel: [EvaluationResults.Model] = []
         for (i, name) in models.enumerated() {
             let model = name == "teacher" ? try context.teacherModel() : try ModelArtifact.load(try context.input("models[\(i)]"))
@@ -97,7 +102,7 @@ struct EvaluateStep: StepKind {
                 let evaluator = LogLikelihoodEvaluator(model: model, tokenizer: try context.tokenizerModel())
                 for (task, docs) in zip(tasks, documents) {
                     let before = requestsDone
-                    results.append(try evaluator.evaluate(task, documents: docs, modelName: modelName) { done, _ in
+                    results.append(try evaluator.evaluate(task, documents: docs, modelName: modelName, share: share) { done, _ in
                         requestsDone = before + Int64(done)
                         context.report(tokens: requestsDone, of: totalRequests, loss: nil, unit: "req")
                     })
@@ -109,14 +114,30 @@ struct EvaluateStep: StepKind {
                 guard heldoutTokens.count >= 2 else {
                     throw DataError("step '\(context.node.id)': the held-out data has 1 token, fewer than 2: nothing to score")
                 }
-                ppl = try Scorer(model: model, seqLen: seqLen).score(heldoutTokens)
+                ppl = try Self.perplexity(heldoutTokens, model: model, seqLen: seqLen, share: share)
                     .requireFinite(model: modelName, input: "the held-out data")
             }
             perModel.append(EvaluationResults.Model(name: name, tasks: results, heldout: ppl))
             context.say("\(context.node.id): \(name) done")
         }
-        // The results are the artifact's meta; `materialize` shows them, fresh or cached.
+        // The results are the artifact's meta; `materialize` shows them, fresh or cached. Every rank has
+        // them; rank 0 stores them.
+        if context.role == .follower { return StepOutput() }
         return StepOutput(meta: EvaluationResults(models: perModel).json)
+    }
+
+    /// `Scorer.score`, its batches shared out: each rank's batch sums, zeros elsewhere, summed over the
+    /// ranks and added in batch order as one process adds them.
+    static func perplexity(_ tokens: [Int32], model: DecoderModel, seqLen: Int, share: WorkShare) throws -> ScoreResult {
+        let scorer = Scorer(model: model, seqLen: seqLen)
+        let batches = scorer.batches(tokens)
+        var values = [Double](repeating: 0, count: 2 * batches.count)
+        for b in share.units(of: batches.count) {
+            let (sum, n) = scorer.nllSum(batches[b])
+            values[2 * b] = sum; values[2 * b + 1] = Double(n)
+        }
+        try share.combine(&values)
+        return Scorer.result(batches.indices.map { (values[2 * $0], Int(values[2 * $0 + 1])) })
     }
 
     /// Prints the comparison table and writes eval.json / eval.txt into the run folder, so that a run

@@ -39,6 +39,9 @@ public protocol StepKind: NodeKind {
     static func problems(_ settings: Settings) -> [SettingProblem]
     /// The folder outside the cache the step writes (checked by `ExportTarget` before anything runs).
     static func writesFolder(_ settings: Settings) -> FolderOutput?
+    /// Whether every rank of an `mpirun` job runs the step, each its share of the work (`RunCoordinator`);
+    /// otherwise rank 0 runs it alone. Default: no.
+    static var sharedByRanks: Bool { get }
 
     func run(_ settings: Settings, _ context: StepContext) throws -> StepOutput
     /// After the artifact exists (see `StepExecutor.materialize`). Default: nothing.
@@ -52,6 +55,7 @@ extension StepKind {
     public static func scoring(_ settings: Settings) -> ScoringWindows? { nil }
     public static func problems(_ settings: Settings) -> [SettingProblem] { [] }
     public static func writesFolder(_ settings: Settings) -> FolderOutput? { nil }
+    public static var sharedByRanks: Bool { false }
     public func materialize(_ settings: Settings, _ context: StepContext, artifact: Artifact) throws {}
 
     public func execute(_ context: StepContext) throws -> StepOutput { try run(try Self.settings(context), context) }
@@ -187,6 +191,7 @@ public protocol DecodedStep: Sendable {
     var scoring: ScoringWindows? { get }
     var problems: [SettingProblem] { get }
     var writesFolder: FolderOutput? { get }
+    var sharedByRanks: Bool { get }
 }
 
 struct DecodedSettings<K: StepKind>: DecodedStep {
@@ -197,6 +202,7 @@ struct DecodedSettings<K: StepKind>: DecodedStep {
     var scoring: ScoringWindows? { K.scoring(settings) }
     var problems: [SettingProblem] { K.problems(settings) }
     var writesFolder: FolderOutput? { K.writesFolder(settings) }
+    var sharedByRanks: Bool { K.sharedByRanks }
 }
 
 /// The validated record of one step, read by type. Every value is there (defaults filled), so a missing

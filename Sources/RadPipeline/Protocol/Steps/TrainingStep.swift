@@ -44,6 +44,8 @@ public struct TrainingStepSettings: Sendable {
 
 extension TrainingKind {
     static var trainsOnlyMixers: Bool { false }
+    /// Every rank computes its slice of each batch.
+    static var sharedByRanks: Bool { true }
 
     static var spec: StepKindSpec {
         StepKindSpec(name: name, summary: summary, settings: commonSettings(budget) + objectiveSettings,
@@ -131,8 +133,18 @@ extension TrainingKind {
         let teacher = settings.objective.needsTeacher ? try context.teacherModel() : nil
         if s.threads > 0 { Parallel.setThreadCount(s.threads) }
         let trainer = try StageTrainer(student: student, teacher: teacher, settings: settings, stream: stream)
-        // Under `mpirun` every rank computes its slice of each batch; the gradients are summed before the step.
-        let reducer = MPIWorld.current.map { GradientReducer(world: $0) }
+        // Under `mpirun` every rank computes its slice of each batch; the gradients are summed before the
+        // step (allreduced, or reduce-scattered into the shard whose optimizer state this rank keeps).
+        var reducer: GradientSync?
+        if let world = MPIWorld.current {
+            let distributed = context.manifest.distributed
+            if distributed.shardOptimizer {
+                let sharded = ShardedGradientReducer(world: world, optimizer: trainer.optimizer, bucketBytes: distributed.bucketBytes)
+                trainer.update = sharded; reducer = sharded
+            } else {
+                reducer = GradientReducer(world: world, bucketBytes: distributed.bucketBytes)
+            }
+        }
         trainer.sync = reducer
         var resume: TrainingCheckpoint? = nil
         if let saved = try context.resumeCheckpoint() {
@@ -154,13 +166,17 @@ extension TrainingKind {
                 "step": .int(Int64(c.step)), "losses": .array(c.lossHistory.map { .double($0) })]))
         })
         let seconds = Date().timeIntervalSince(started)
-        if let reducer, reducer.steps > 0, context.role == .leader {
-            let n = Double(reducer.steps)
+        let stateBytes = trainer.update.stateBytes
+        if let timing = reducer?.timing, timing.steps > 0, context.role == .leader {
+            let n = Double(timing.steps)
             let share = { (part: Double) -> Double in seconds > 0 ? 100 * part / seconds : 0 }
-            context.say(String(format: "%@: gradient allreduce %.1f ms per step (%.1f%% of the training time) over %d ranks; "
-                               + "waiting for the slowest rank %.1f ms per step (%.1f%%)",
-                               context.node.id, 1000 * reducer.seconds / n, share(reducer.seconds), reducer.world.size,
-                               1000 * reducer.waitSeconds / n, share(reducer.waitSeconds)))
+            let sharded = trainer.update is ShardedGradientReducer
+            context.say(String(format: "%@: gradient %@ %.1f ms per step (%.1f%% of the training time) over %d ranks; "
+                               + "waiting for the slowest rank %.1f ms per step (%.1f%%); optimizer state %@ per rank%@",
+                               context.node.id, sharded ? "reduce-scatter + weight all-gather" : "allreduce",
+                               1000 * timing.seconds / n, share(timing.seconds), timing.ranks,
+                               1000 * timing.waitSeconds / n, share(timing.waitSeconds), Units.bytes(Int64(stateBytes)),
+                               sharded ? " (sharded: rank 0's, the largest shard)" : ""))
         }
         let trainedTokens = (history.count - (resume?.lossHistory.count ?? 0)) * settings.tokensPerStep
         // A follower's weights equal rank 0's; only rank 0 stores them.
@@ -183,6 +199,8 @@ extension TrainingKind {
             "tokens": tokens,
             "seconds": .double(seconds),
             "tokens_per_second": .double(seconds > 0 ? Double(trainedTokens) / seconds : 0),
+            // AdamW moments held by one process (rank 0's shard under `shard_optimizer`, the largest).
+            "optimizer_state_bytes_per_rank": .int(Int64(stateBytes)),
             // Every stage the model went through, for the exported model card.
             "lineage": .array((input.meta["lineage"]?.arrayValue ?? []) + [.object([
                 "step": .string(context.node.id), "kind": .string(context.node.kind),

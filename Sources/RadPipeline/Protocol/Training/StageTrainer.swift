@@ -47,6 +47,9 @@ public final class StageTrainer {
     /// Data-parallel training (`mpirun`): this process computes its slice of every batch and the gradients
     /// are summed over the processes before clipping and the optimizer step. Nil: one process, the whole batch.
     public var sync: GradientSync?
+    /// Clipping, the AdamW step and the optimizer's checkpoint state: of every weight in this process, or
+    /// (ZeRO stage 1, `ShardedGradientReducer`) of this rank's shard, the rest gathered from the others.
+    public var update: WeightUpdate
 
     public init(student: DecoderModel, teacher: DecoderModel?, settings: TrainingSettings, stream: [Int32]) throws {
         guard settings.batch % settings.microBatch == 0 else {
@@ -87,6 +90,7 @@ public final class StageTrainer {
         if !main.isEmpty { groups.append(ParamGroup(params: main, lr: settings.lrMain.initLR)) }
         optimizer = AdamW(groups: groups, beta1: settings.beta1, beta2: settings.beta2, eps: settings.eps,
                           weightDecay: settings.weightDecay)
+        update = LocalWeightUpdate(optimizer, parameters: trainable)
     }
 
     /// Tokens of sample `k`: a window of seqLen + 1 tokens (inputs are the first seqLen, targets the last).
@@ -103,13 +107,14 @@ public final class StageTrainer {
             }
             p.data.update(from: saved.data, count: p.count)
         }
-        try optimizer.importState(checkpoint.optimizer)
+        try update.importState(checkpoint.optimizer)
     }
 
-    public func checkpoint(step: Int, lossHistory: [Double]) -> TrainingCheckpoint {
+    /// The stage's checkpoint at `step` (a collective under sharding: every rank calls it at the same step).
+    public func checkpoint(step: Int, lossHistory: [Double]) throws -> TrainingCheckpoint {
         var params: [String: Tensor] = [:]
         for p in trainable { params[p.name!] = p.copy() }
-        return TrainingCheckpoint(step: step, parameters: params, optimizer: optimizer.exportState(), lossHistory: lossHistory)
+        return TrainingCheckpoint(step: step, parameters: params, optimizer: try update.exportState(), lossHistory: lossHistory)
     }
 
     /// Trains from `resume` (or the start) to the stage's token budget. `onStep` sees every step;
@@ -129,15 +134,18 @@ public final class StageTrainer {
         while step < total {
             let started = Date()
             var loss = try accumulateGradients(step: step)
-            // Every process asks to stop at the same step (a signal may reach them at different times).
+            // Every process asks to stop, and checkpoints by time, at the same step (a signal may reach
+            // them, and `checkpoint_minutes` run out, at different times).
             var stop = Interruption.requested
+            var timeDue = settings.checkpointSeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= settings.checkpointSeconds
             if let sync {
-                let reduced = try sync.reduce(trainable, loss: loss, stop: stop != nil)
-                loss = reduced.loss
-                stop = reduced.stop ? (stop ?? SIGTERM) : nil
+                let agreed = try sync.reduce(trainable, StepAgreement(loss: loss, stop: stop != nil, checkpointDue: timeDue))
+                loss = agreed.loss
+                stop = agreed.stop ? (stop ?? SIGTERM) : nil
+                timeDue = agreed.checkpointDue
             }
             // The reduced gradient's norm: every process clips (and steps) alike.
-            let norm = clipGradNorm(trainable, maxNorm: settings.gradClip)
+            let norm = try update.clip(maxNorm: settings.gradClip)
             guard loss.isFinite, norm.isFinite else {
                 throw TrainingError("non-finite \(loss.isFinite ? "gradient norm" : "loss") at optimizer step \(step + 1); "
                                     + "the weights were not updated and the last checkpoint is kept", onEveryRank: true)
@@ -145,7 +153,7 @@ public final class StageTrainer {
             let lrA = attnSchedule.lr(step: step), lrM = mainSchedule.lr(step: step)
             optimizer.groups[0].lr = lrA
             if optimizer.groups.count > 1 { optimizer.groups[1].lr = lrM }
-            optimizer.step()
+            try update.step()
             optimizer.zeroGrad()
             step += 1
             history.append(loss)
@@ -153,8 +161,7 @@ public final class StageTrainer {
                               totalTokens: total * settings.tokensPerStep, loss: loss, gradNorm: Double(norm),
                               lrMain: lrM, lrAttention: lrA, seconds: Date().timeIntervalSince(started)))
             let byStep = settings.checkpointEvery > 0 && step % settings.checkpointEvery == 0
-            let byTime = settings.checkpointSeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= settings.checkpointSeconds
-            if (byStep || byTime) && step < total {
+            if (byStep || timeDue) && step < total {
                 try onCheckpoint(checkpoint(step: step, lossHistory: history))
                 lastCheckpoint = Date()
             }
