@@ -7,5 +7,7 @@ public enum RadVersion {
     /// which sums the same products in another order than whole-logits GEMMs (equal within fp32 rounding).
     /// 3: blocked causal attention (online softmax, another summation order), the fused RAD-RWKV7 mixer
     /// ops, and scoring's log-sum-exp in the training loss's fp32 exponentials (all within fp32 rounding).
-    public static let numericsVersion = 3
+    /// 4: `grad_clip: 0` means no clipping (it multiplied every gradient by 0), so no entry a stage with
+    /// it made before is reused.
+    public static let numericsVersion = 4
 }

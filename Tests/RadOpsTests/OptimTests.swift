@@ -48,6 +48,13 @@ import RadOps
         #expect(p.grad!.toArray() == [0.3, 0.4])
     }
 
+    /// `grad_clip: 0` is "off": the gradients stay as they are (they were all multiplied by 0).
+    @Test func aMaxNormOfZeroIsNoClipping() {
+        let p = Tensor(zeros: [2]); p.grad = Tensor(shape: [2], values: [30, 40])
+        #expect(abs(clipGradNorm([p], maxNorm: 0) - 50) < 1e-5)
+        #expect(p.grad!.toArray() == [30, 40])
+    }
+
     @Test func scheduleFollowsSpecFormula() {
         // Stage 1 (spec §1.2): 1e-3 → 1e-5 quarter-cosine, 50 warm-up steps, 16384 tokens/step, 1e8 tokens.
         let s = LRSchedule(kind: .cos, initLR: 1e-3, finalLR: 1e-5, warmupSteps: 50, totalTokens: 100_000_000, tokensPerStep: 16384)

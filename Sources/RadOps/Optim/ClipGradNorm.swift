@@ -25,7 +25,10 @@ public enum GradientClip {
     }
 
     /// The factor the gradients are multiplied by for a global norm `norm`; nil when they stay as they are.
+    /// nil: leave the gradients as they are (below the maximum, or `maxNorm` 0: clipping off, the
+    /// manifest's `grad_clip: 0`; before, 0 scaled every gradient to zero).
     public static func scale(norm: Double, maxNorm: Float) -> Float? {
+        guard maxNorm > 0 else { return nil }
         let coef = Double(maxNorm) / (norm + 1e-6)
         return coef < 1 ? Float(coef) : nil
     }
