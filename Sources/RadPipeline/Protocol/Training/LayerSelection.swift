@@ -31,7 +31,7 @@ public struct LayerSelection: Equatable, Sendable {
     /// divided by their count, computed `batch` sequences at a time.
     public static func scores(teacher: DecoderModel, student: DecoderModel, sequences: [[Int32]], batch: Int) -> [Double?] {
         let layers = teacher.config.numLayers
-        let recurrent = (0..<layers).map { student.student?.isRecurrent(layer: $0, of: layers) ?? true }
+        let recurrent = (0..<layers).map { TeacherDrivenPass.isRecurrent(student, layer: $0) }
         var sums = [Double](repeating: 0, count: layers)
         var rows = 0
         var start = 0
@@ -40,7 +40,7 @@ public struct LayerSelection: Equatable, Sendable {
             start += chunk.count
             let tokens = chunk.flatMap { $0 }
             let n = tokens.count
-            for (l, kl) in scores(teacher: teacher, student: student, tokens: tokens, batch: chunk.count, recurrent: recurrent) {
+            for (l, kl) in scores(teacher: teacher, student: student, tokens: tokens, batch: chunk.count) {
                 sums[l] += kl * Double(n)
             }
             rows += n
@@ -48,45 +48,28 @@ public struct LayerSelection: Equatable, Sendable {
         return (0..<layers).map { recurrent[$0] && rows > 0 ? sums[$0] / Double(rows) : nil }
     }
 
-    /// One batch: the teacher's pass keeps each layer's input and each student mixer's output on the
-    /// teacher's normalised hidden state (stage 1's setting, so a mixer's carried values such as
-    /// RAD-RWKV7's value residual come from the student mixers before it); then, per layer, the rest of
-    /// the teacher runs from that layer with the student's output in place of the teacher's attention.
-    static func scores(teacher: DecoderModel, student: DecoderModel, tokens: [Int32], batch: Int, recurrent: [Bool]) -> [(Int, Double)] {
+    /// One batch: stage 1's teacher-driven pass keeps each layer's input and each student mixer's output
+    /// (so a mixer's carried values such as RAD-RWKV7's value residual come from the student mixers
+    /// before it, as in training); then, per layer, the rest of the teacher runs from that layer with the
+    /// student's output in place of the teacher's attention.
+    static func scores(teacher: DecoderModel, student: DecoderModel, tokens: [Int32], batch: Int) -> [(Int, Double)] {
         let layers = teacher.config.numLayers, seqLen = tokens.count / batch
-        let teacherContext = ForwardContext(batch: batch, seqLen: seqLen)
-        let studentContext = ForwardContext(batch: batch, seqLen: seqLen)
-        var x = teacher.embed(tokens, batch: batch)
-        var layerInputs: [Tensor] = [], studentOutputs: [Tensor?] = []
-        for l in 0..<layers {
-            let tl = teacher.layers[l]
-            let h = rmsNorm(x, weight: tl.inputNorm, eps: tl.eps)
-            teacherContext.layerIndex = l
-            let yT = tl.mixer.forward(h, context: teacherContext, state: nil)
-            if recurrent[l] {
-                studentContext.layerIndex = l
-                studentOutputs.append(student.layers[l].mixer.forward(h, context: studentContext, state: nil))
-            } else {
-                studentOutputs.append(nil)
-            }
-            layerInputs.append(x)
-            x = tl.finishLayer(add(x, yT))
+        var replaced: [(index: Int, input: Tensor, studentOutput: Tensor)] = []
+        let final = TeacherDrivenPass.run(teacher: teacher, student: student, tokens: tokens, batch: batch) { layer in
+            if let yS = layer.studentOutput { replaced.append((layer.index, layer.input, yS)) }
         }
-        let reference = teacher.finalNormed(x)
-        var out: [(Int, Double)] = []
-        for l in 0..<layers {
-            guard let yS = studentOutputs[l] else { continue }
+        let reference = teacher.finalNormed(final)
+        return replaced.map { l, input, yS in
             let context = ForwardContext(batch: batch, seqLen: seqLen)
-            var y = teacher.layers[l].finishLayer(add(layerInputs[l], yS))
+            var y = teacher.layers[l].finishLayer(add(input, yS))
             for m in (l + 1)..<layers {
                 context.layerIndex = m
                 y = teacher.layers[m](y, context: context, state: nil)
             }
             let kl = fusedHeadLoss(hidden: teacher.finalNormed(y), head: teacher.lmHead, teacherHidden: reference,
                                    teacherHead: teacher.lmHead, weights: .init(kl: 1, ce: 0))
-            out.append((l, Double(kl.item)))
+            return (l, Double(kl.item))
         }
-        return out
     }
 
     /// The planner's cost of scoring `tokens` on a teacher of this shape: one teacher pass (without the

@@ -220,23 +220,9 @@ public final class StageTrainer {
     /// the residual stream advances with the teacher's attention output. Loss = mean over recurrent
     /// layers of the per-token RMS distance between the two attention outputs.
     func alignmentLoss(_ inputs: [Int32], batch: Int) -> Tensor {
-        let teacher = self.teacher!
-        let layers = student.config.numLayers
-        let context = ForwardContext(batch: batch, seqLen: inputs.count / batch)
-        let teacherContext = ForwardContext(batch: batch, seqLen: inputs.count / batch)
-        var x = teacher.embed(inputs, batch: batch)
         var losses: [Tensor] = []
-        for l in 0..<layers {
-            let tl = teacher.layers[l]
-            let h = rmsNorm(x, weight: tl.inputNorm, eps: tl.eps)
-            teacherContext.layerIndex = l
-            let yT = tl.mixer.forward(h, context: teacherContext, state: nil)
-            if student.student?.isRecurrent(layer: l, of: layers) ?? true {
-                context.layerIndex = l
-                let yS = student.layers[l].mixer.forward(h, context: context, state: nil)
-                losses.append(rmsL2Loss(teacher: yT, student: yS))
-            }
-            x = tl.finishLayer(add(x, yT))
+        TeacherDrivenPass.run(teacher: teacher!, student: student, tokens: inputs, batch: batch) { layer in
+            if let yS = layer.studentOutput { losses.append(rmsL2Loss(teacher: layer.teacherOutput, student: yS)) }
         }
         var total = losses[0]
         for extra in losses.dropFirst() { total = add(total, extra) }
