@@ -6,17 +6,7 @@ import Testing
 /// exports are byte-identical, and nothing is left in `tmp/` or beside the export.
 @Suite struct ConcurrentRunsCLITests {
     static func manifest(in dir: URL) throws -> URL {
-        let prefix = dir.appendingPathComponent("stream")
-        try KillResumeCLITests.writeBinIdx(prefix: prefix)
-        let url = dir.appendingPathComponent("together.yaml")
-        try Data("""
-        name: together
-        seed: 9
-        teacher: { source: \(KillResumeCLITests.teacher) }
-        data:
-          train: { binidx: \(prefix.path) }
-        student: { architecture: rad-rwkv6 }
-        steps:
+        try TinyConversion.manifest(in: dir, name: "together", seed: 9, steps: """
           align:
             kind: align_hidden_states
             tokens: 1280
@@ -33,8 +23,7 @@ import Testing
             lr: { schedule: constant, init: 1e-4, warmup_steps: 2 }
           export: { kind: export_hf, after: distill, to: out }
 
-        """.utf8).write(to: url)
-        return url
+        """)
     }
 
     /// Starts `count` runs at once and waits for all of them.

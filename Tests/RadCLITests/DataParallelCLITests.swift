@@ -16,17 +16,7 @@ import Testing
 
     /// Two stages (batch 4 in passes of 2, then an uneven batch of 3: slices of 2 and 1) and an f32 export.
     static func manifest(in dir: URL) throws -> URL {
-        let prefix = dir.appendingPathComponent("stream")
-        try KillResumeCLITests.writeBinIdx(prefix: prefix)
-        let url = dir.appendingPathComponent("parallel.yaml")
-        try Data("""
-        name: parallel
-        seed: 5
-        teacher: { source: \(KillResumeCLITests.teacher) }
-        data:
-          train: { binidx: \(prefix.path) }
-        student: { architecture: rad-rwkv6 }
-        steps:
+        try TinyConversion.manifest(in: dir, name: "parallel", seed: 5, steps: """
           align:
             kind: align_hidden_states
             tokens: 2560
@@ -45,8 +35,7 @@ import Testing
             grad_clip: 0.5
           export: { kind: export_hf, after: distill, to: out, dtype: f32 }
 
-        """.utf8).write(to: url)
-        return url
+        """)
     }
 
     static func args(_ manifest: URL, _ dir: URL, _ name: String) -> [String] {

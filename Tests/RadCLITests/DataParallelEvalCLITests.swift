@@ -6,7 +6,7 @@ import Testing
 /// table: the same table, and the same numbers bit for bit, as one process.
 extension DataParallelCLITests {
     @Test func twoRanksEvaluateTheOneProcessTable() throws {
-        let repo = KillResumeCLITests.repo
+        let repo = TinyConversion.repo
         let gguf = repo.appendingPathComponent("assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf").path
         let benchmarks = repo.appendingPathComponent("assets/benchmarks").path
         let heldout = repo.appendingPathComponent("assets/text/heldout/persuasion.txt").path

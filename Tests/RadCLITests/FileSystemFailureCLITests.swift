@@ -12,20 +12,10 @@ import Testing
 
     /// A training step of a few optimizer steps on the tiny teacher.
     static func manifest(in dir: URL) throws -> URL {
-        let prefix = dir.appendingPathComponent("stream")
-        try KillResumeCLITests.writeBinIdx(prefix: prefix)
-        let url = dir.appendingPathComponent("fs.yaml")
-        try Data("""
-        name: fs
-        teacher: { source: \(KillResumeCLITests.teacher) }
-        data:
-          train: { binidx: \(prefix.path) }
-        student: { architecture: rad-rwkv6 }
-        steps:
+        try TinyConversion.manifest(in: dir, name: "fs", steps: """
           align: { kind: align_hidden_states, tokens: 256, seq_len: 16, batch: 2, lr: 1e-3 }
 
-        """.utf8).write(to: url)
-        return url
+        """)
     }
 
     static func errorLines(_ r: RadProcess.Result) -> [Substring] {

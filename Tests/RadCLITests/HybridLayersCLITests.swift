@@ -5,25 +5,8 @@ import Testing
 /// keeps K as softmax attention, and the choice reaches the run record, the report, the later stages
 /// and the export; a manifest without an align step is refused.
 @Suite struct HybridLayersCLITests {
-    static let teacher = KillResumeCLITests.teacher
-
     static func manifest(in dir: URL, steps: String) throws -> URL {
-        let prefix = dir.appendingPathComponent("stream")
-        try KillResumeCLITests.writeBinIdx(prefix: prefix)
-        let url = dir.appendingPathComponent("hybrid.yaml")
-        try Data("""
-        name: hybrid
-        seed: 5
-        teacher: { source: \(teacher) }
-        data:
-          train: { binidx: \(prefix.path) }
-        student:
-          architecture: rad-rwkv6
-          options: { softmax_layers: { auto: 1 } }
-        steps:
-        \(steps)
-        """.utf8).write(to: url)
-        return url
+        try TinyConversion.manifest(in: dir, name: "hybrid", seed: 5, student: "\n  architecture: rad-rwkv6\n  options: { softmax_layers: { auto: 1 } }", steps: steps)
     }
 
     @Test func theAlignStepChoosesTheLayerAndEverythingAfterItKeepsIt() throws {

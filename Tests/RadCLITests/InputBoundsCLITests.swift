@@ -4,8 +4,8 @@ import Testing
 /// Settings and options that size an allocation are checked against the memory there is before it is
 /// made: one `error:` naming the setting and the memory it needs, exit 2, never the allocator's abort.
 @Suite struct InputBoundsCLITests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let teacher = repo.appendingPathComponent("Tests/RadModelZooTests/Fixtures/teachers/qwen2_untied_bias").path
+    static let repo = TinyConversion.repo
+    static let teacher = TinyConversion.teacher
     static let student = repo.appendingPathComponent("Tests/RadModelZooTests/Fixtures/students/rwkv7_balanced").path
 
     static func temp() throws -> URL {
@@ -22,7 +22,7 @@ import Testing
     static func manifest(in dir: URL, steps: String) throws -> URL {
         let url = dir.appendingPathComponent("m.yaml")
         let stream = dir.appendingPathComponent("stream")
-        if !FileManager.default.fileExists(atPath: stream.path + ".bin") { try KillResumeCLITests.writeBinIdx(prefix: stream) }
+        if !FileManager.default.fileExists(atPath: stream.path + ".bin") { try TinyConversion.writeStream(prefix: stream) }
         try Data("""
         name: bounds
         teacher: { source: \(teacher) }

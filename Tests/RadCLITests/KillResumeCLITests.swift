@@ -5,38 +5,9 @@ import Testing
 /// resumes from the stage's last checkpoint in the cache and ends with weights bit-identical to a run
 /// that was never interrupted.
 @Suite struct KillResumeCLITests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let teacher = repo.appendingPathComponent("Tests/RadModelZooTests/Fixtures/teachers/qwen2_untied_bias").path
-
-    /// A Megatron binidx pair (uint16 tokens) holding a repetitive stream over the tiny teacher's 89 ids.
-    static func writeBinIdx(prefix: URL) throws {
-        var tokens: [UInt16] = []
-        var state: UInt64 = 7
-        let phrases: [[UInt16]] = (0..<6).map { _ in (0..<7).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return UInt16((state >> 33) % 89)
-        } }
-        while tokens.count < 6000 { tokens += phrases[tokens.count % 5] }
-        try tokens.withUnsafeBytes { Data($0) }.write(to: prefix.appendingPathExtension("bin"))
-        var idx = Data("MMIDIDX\0\0".utf8)
-        func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { idx.append(contentsOf: $0) } }
-        u64(1); idx.append(8); u64(1); u64(2)   // version 1, dtype uint16, 1 sequence, 2 document offsets
-        try idx.write(to: prefix.appendingPathExtension("idx"))
-    }
-
     static func manifest(in dir: URL) throws -> URL {
-        let prefix = dir.appendingPathComponent("stream")
-        try writeBinIdx(prefix: prefix)
-        let url = dir.appendingPathComponent("killed.yaml")
         // Enough optimizer steps (2 stages × 200) that the kill lands well inside the first stage.
-        try Data("""
-        name: killed
-        seed: 5
-        teacher: { source: \(teacher) }
-        data:
-          train: { binidx: \(prefix.path) }
-        student: { architecture: rad-rwkv6 }
-        steps:
+        try TinyConversion.manifest(in: dir, name: "killed", seed: 5, steps: """
           align:
             kind: align_hidden_states
             tokens: 25600
@@ -54,8 +25,7 @@ import Testing
             checkpoint_every: 10
           export: { kind: export_hf, after: distill, to: out }
 
-        """.utf8).write(to: url)
-        return url
+        """)
     }
 
     /// Starts `rad` with output to files (a pipe nobody reads could block it).

@@ -5,7 +5,7 @@ import Testing
 /// other `to:` is refused at `validate` (and so at `plan` and `run`) with `file:line:col`, and nothing the
 /// user had there is touched.
 @Suite struct SafeExportCLITests {
-    static let teacher = KillResumeCLITests.teacher
+    static let teacher = TinyConversion.teacher
 
     struct Workspace {
         let dir: URL
@@ -22,7 +22,7 @@ import Testing
         @discardableResult
         func manifest(name: String = "exporter", to: String, file: String = "m.yaml") throws -> URL {
             let prefix = dir.appendingPathComponent("stream")
-            if !FileManager.default.fileExists(atPath: prefix.path + ".bin") { try KillResumeCLITests.writeBinIdx(prefix: prefix) }
+            if !FileManager.default.fileExists(atPath: prefix.path + ".bin") { try TinyConversion.writeStream(prefix: prefix) }
             let url = dir.appendingPathComponent(file)
             try Data("""
             name: \(name)
