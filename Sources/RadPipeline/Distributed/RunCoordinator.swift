@@ -4,9 +4,10 @@ import Foundation
 /// exactly as a plain run (the cache, checkpoints, exports, metrics, run record, report and progress
 /// are its alone) and tells the others, step by step, what it did. The followers never write: they
 /// load each finished step's artifact from the cache rank 0 wrote (on one machine the same folder; on
-/// several, a shared file system), and join only the steps shared by the ranks (`StepKind.sharedByRanks`):
-/// training, where they compute their slice of every batch and take part in the gradient sum, and
-/// evaluation, where they score their share of the batches.
+/// several, a shared file system), and join only the steps shared by the ranks (`NodeKind.sharedByRanks`):
+/// tokenisation, where they encode their share of the documents for rank 0 to join; training, where
+/// they compute their slice of every batch and take part in the gradient sum; and evaluation, where they
+/// score their share of the batches.
 public final class RunCoordinator {
     /// What rank 0 tells the followers.
     enum Message: Equatable {

@@ -144,8 +144,8 @@ public final class Runner {
             progress.begin(step: node.id)
             if !options.isTerminal { options.output("running \(node.id) (\(node.kind))\n") }
             let t0 = Date()
-            // Training and evaluation run on every rank of a job (each computes its share of the work).
-            let collective = options.coordinator != nil && node.step?.decoded.sharedByRanks == true
+            // Tokenisation, training and evaluation run on every rank of a job (each computes its share).
+            let collective = options.coordinator != nil && ((executor as? any NodeKind).map { type(of: $0).sharedByRanks } ?? false)
             if collective { try options.coordinator?.join(node.id) }
             do {
                 let out = try executor.execute(ctx)

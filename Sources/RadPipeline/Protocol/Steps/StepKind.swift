@@ -9,9 +9,13 @@ public protocol NodeKind: StepExecutor {
     /// The node's settings as they enter its cache key: file paths replaced by the files' fingerprints,
     /// so that moving a checkout keeps the key. Default: the settings as they are.
     static func keySettings(_ settings: [String: CanonicalValue], fingerprinter: Fingerprinter) -> [String: CanonicalValue]
+    /// Whether every rank of an `mpirun` job runs the node, each its share of the work (`RunCoordinator`);
+    /// otherwise rank 0 runs it alone. Default: no.
+    static var sharedByRanks: Bool { get }
 }
 
 extension NodeKind {
+    public static var sharedByRanks: Bool { false }
     public static func keySettings(_ settings: [String: CanonicalValue], fingerprinter: Fingerprinter) -> [String: CanonicalValue] {
         settings
     }
@@ -39,10 +43,6 @@ public protocol StepKind: NodeKind {
     static func problems(_ settings: Settings) -> [SettingProblem]
     /// The folder outside the cache the step writes (checked by `ExportTarget` before anything runs).
     static func writesFolder(_ settings: Settings) -> FolderOutput?
-    /// Whether every rank of an `mpirun` job runs the step, each its share of the work (`RunCoordinator`);
-    /// otherwise rank 0 runs it alone. Default: no.
-    static var sharedByRanks: Bool { get }
-
     func run(_ settings: Settings, _ context: StepContext) throws -> StepOutput
     /// After the artifact exists (see `StepExecutor.materialize`). Default: nothing.
     func materialize(_ settings: Settings, _ context: StepContext, artifact: Artifact) throws
@@ -55,7 +55,6 @@ extension StepKind {
     public static func scoring(_ settings: Settings) -> ScoringWindows? { nil }
     public static func problems(_ settings: Settings) -> [SettingProblem] { [] }
     public static func writesFolder(_ settings: Settings) -> FolderOutput? { nil }
-    public static var sharedByRanks: Bool { false }
     public func materialize(_ settings: Settings, _ context: StepContext, artifact: Artifact) throws {}
 
     public func execute(_ context: StepContext) throws -> StepOutput { try run(try Self.settings(context), context) }
@@ -191,7 +190,6 @@ public protocol DecodedStep: Sendable {
     var scoring: ScoringWindows? { get }
     var problems: [SettingProblem] { get }
     var writesFolder: FolderOutput? { get }
-    var sharedByRanks: Bool { get }
 }
 
 struct DecodedSettings<K: StepKind>: DecodedStep {
@@ -202,7 +200,6 @@ struct DecodedSettings<K: StepKind>: DecodedStep {
     var scoring: ScoringWindows? { K.scoring(settings) }
     var problems: [SettingProblem] { K.problems(settings) }
     var writesFolder: FolderOutput? { K.writesFolder(settings) }
-    var sharedByRanks: Bool { K.sharedByRanks }
 }
 
 /// The validated record of one step, read by type. Every value is there (defaults filled), so a missing

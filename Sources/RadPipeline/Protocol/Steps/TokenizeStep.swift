@@ -12,6 +12,16 @@ enum TokenStream {
 
     static func ids(_ t: Tensor) -> [Int32] { (0..<t.count).map { Int32(t.data[$0]) } }
 
+    /// Ids sent between ranks as their bytes (`withUnsafeBytes` of an `[Int32]`).
+    static func ids(bytes: [UInt8]) -> [Int32] {
+        [Int32](unsafeUninitializedCapacity: bytes.count / 4) { ids, count in
+            bytes.withUnsafeBytes { raw in
+                for i in 0..<bytes.count / 4 { ids[i] = raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self) }
+            }
+            count = bytes.count / 4
+        }
+    }
+
     /// The token stream of a `tokenize` artifact.
     static func load(_ artifact: Artifact) throws -> [Int32] {
         guard let tokens = try artifact.tensors()["tokens"] else {
@@ -26,6 +36,8 @@ enum TokenStream {
 /// side this entry reads; binidx streams (no document boundaries kept) split at the end instead.
 struct TokenizeStep: NodeKind {
     static let name = "tokenize"
+    /// Under mpirun every rank encodes its share of the documents (a binidx stream is read by rank 0).
+    static let sharedByRanks = true
 
     /// The node of data entry `source`: its settings (the entry's record, its kind and paths) enter the
     /// key, and text needs the tokenizer as an input.
@@ -83,12 +95,28 @@ struct TokenizeStep: NodeKind {
             let docs = try TokenPacker.documents(source.kind == .files ? [.textFiles(source.paths)]
                                                  : [.jsonl(source.paths, field: try jsonlField(source))], base: "/")
             let eos = source.eosBetweenDocuments ? tokenizer.eosId : nil
-            for (i, doc) in docs.enumerated() where keep(i) {
-                try Interruption.check()   // Ctrl-C: nothing to keep mid-way, stop between documents
-                stream += tokenizer.encode(doc, parseSpecial: false, addBos: false)
+            let kept = docs.indices.filter(keep)
+            documents = kept.count
+            // Under mpirun every rank encodes an even, contiguous share of the documents and rank 0 joins
+            // the shares in rank order: the stream of one process, token for token.
+            let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
+            var stopped: Int32?
+            for (n, i) in kept[share.units(of: kept.count)].enumerated() {
+                // Ctrl-C: nothing to keep mid-way; stop between documents (every rank, below, together).
+                if let s = Interruption.requested { stopped = s; break }
+                stream += tokenizer.encode(docs[i], parseSpecial: false, addBos: false)
                 if let eos { stream.append(eos) }
-                documents += 1
-                context.report(tokens: Int64(i + 1), of: Int64(docs.count), loss: nil, unit: "doc")
+                context.report(tokens: Int64(n + 1), of: Int64(share.units(of: kept.count).count), loss: nil, unit: "doc")
+            }
+            if let world = MPIWorld.current {
+                var stop = [Double(stopped ?? 0)]
+                try world.allreduceSum(&stop)
+                if stop[0] != 0 { throw Interrupted(signal: stopped ?? Int32(SIGINT)) }
+                let shares = try world.gather(stream.withUnsafeBytes { Array($0) })
+                guard context.role == .leader else { return StepOutput(tensors: [:], meta: .object([:])) }
+                stream = shares.flatMap(TokenStream.ids(bytes:))
+            } else if let s = stopped {
+                throw Interrupted(signal: s)
             }
         }
         guard !stream.isEmpty else { throw StepFailure("data entry '\(name)' produced no tokens") }
