@@ -78,6 +78,8 @@ import RadPipeline
         #expect(html.contains("data-series=\"tokens/s\"") && html.contains(">tokens/s</text>"))
         // Only the last run's lines: run r1's losses of 97-99 and lr 0.5 are not drawn.
         #expect(html.contains("(4 optimizer steps logged)"))
+        // The rates say what they are (it once read "median optimizer step 171", as if a step number).
+        #expect(html.contains("171 tokens/s on average (the median optimizer step: 171 tokens/s)."))
         #expect(!html.contains(">99") && !html.contains(">100</text>") && !html.contains(">500</text>"))
         #expect(!html.contains("<h3>data.train"))
         #expect(!html.contains("nan") && !html.contains("inf"))

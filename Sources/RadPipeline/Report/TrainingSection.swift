@@ -52,7 +52,7 @@ enum TrainingSection {
         }
         if let mean = c.meanTokensPerSecond {
             let rates = c.tokensPerSecond.map(\.y).sorted()
-            s += String(format: " %.0f tokens/s on average (median optimizer step %.0f).", mean, rates[rates.count / 2])
+            s += String(format: " %.0f tokens/s on average (the median optimizer step: %.0f tokens/s).", mean, rates[rates.count / 2])
         }
         return s
     }
