@@ -127,3 +127,12 @@ import RadPipeline
         #expect(!html.contains(">9</text>") && !html.contains(">8</text>"))
     }
 }
+
+/// The progress line's rate and ETA after a resume count only the tokens this process trained.
+@Suite struct ProgressRateTests {
+    @Test func aResumedStepsRateCountsOnlyTheTokensTrainedNow() {
+        #expect(ProgressReporter.rate(tokens: 26_624, resumedAt: 24_576, elapsed: 20) == 102.4)
+        #expect(ProgressReporter.rate(tokens: 2048, resumedAt: 0, elapsed: 20) == 102.4)
+        #expect(ProgressReporter.rate(tokens: 100, resumedAt: 0, elapsed: 0) == 0)
+    }
+}

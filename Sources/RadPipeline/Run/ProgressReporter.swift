@@ -8,7 +8,7 @@ import Foundation
 /// (`message`) end a line left open on the terminal first, so they never run into it. A failed write (a full
 /// disk) is reported once as an `error:` line naming the file and the cause, the partial line is cut off
 /// again, and nothing more is written there; `metricsFailure` keeps it for the runner.
-final class ProgressReporter {
+public final class ProgressReporter {
     let isTerminal: Bool
     private(set) var metrics: FileHandle?
     let metricsURL: URL?
@@ -18,6 +18,8 @@ final class ProgressReporter {
     let plainInterval: TimeInterval
     let sink: (String) -> Void
     var start: [String: Date] = [:]
+    /// Tokens a resumed step had trained before this process (not counted in its rate and ETA).
+    var resumedTokens: [String: Int64] = [:]
     var lastPrint = Date.distantPast
     /// A progress line without its newline is on the terminal.
     var lineOpen = false
@@ -55,13 +57,16 @@ final class ProgressReporter {
 
     func begin(step: String) { start[step] = Date() }
 
+    /// Step `step` resumes with `tokens` already trained: its rate counts only the tokens trained now.
+    func resumed(step: String, tokens: Int64) { resumedTokens[step] = tokens }
+
     /// `unit` names what `tokens` counts ("tok" for training, "req" for evaluation requests).
     /// `record: false` draws the line without appending it to metrics.jsonl (a training step between its `log_every` lines).
     func update(step: String, tokens: Int64, total: Int64, loss: Double?, metrics extra: [String: Double], unit: String = "tok",
                 record recorded: Bool = true) {
         let now = Date()
         let elapsed = now.timeIntervalSince(start[step] ?? now)
-        let rate = elapsed > 0 ? Double(tokens) / elapsed : 0
+        let rate = Self.rate(tokens: tokens, resumedAt: resumedTokens[step] ?? 0, elapsed: elapsed)
         let eta = rate > 0 ? Double(max(0, total - tokens)) / rate : .nan
         var record: [String: CanonicalValue] = ["step": .string(step), "tokens": .int(tokens), "total": .int(total),
                                                 "elapsed_s": .double((elapsed * 1000).rounded() / 1000),
@@ -100,6 +105,12 @@ final class ProgressReporter {
     /// Ends a progress line left open on the terminal (a step that stopped before its last update).
     func endLine() {
         if lineOpen { sink("\n"); lineOpen = false }
+    }
+
+    /// Tokens per second of this process: a resumed step's earlier tokens are not part of it (they once
+    /// were, and a step resumed at 90 % showed ten times its speed and a tenth of its ETA).
+    public static func rate(tokens: Int64, resumedAt resumed: Int64, elapsed: TimeInterval) -> Double {
+        elapsed > 0 ? Double(max(0, tokens - resumed)) / elapsed : 0
     }
 
     static func format(step: String, tokens: Int64, total: Int64, rate: Double, loss: Double?, eta: Double,

@@ -150,6 +150,7 @@ extension TrainingKind {
         if let saved = try context.resumeCheckpoint() {
             resume = try TrainingCheckpoints.checkpoint(from: saved)
             context.say("\(context.node.id): resuming at optimizer step \(resume!.step) of \(settings.totalSteps)")
+            context.progress.resumed(step: context.node.id, tokens: Int64(resume!.step * settings.tokensPerStep))
         }
         let started = Date()
         let history = try trainer.run(resume: resume, onStep: { r in
