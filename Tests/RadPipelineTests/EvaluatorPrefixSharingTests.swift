@@ -42,8 +42,11 @@ import RadPipeline
         let b = try separate.score(requests)
         // The first document (hellaswag, four endings) ran as one shared-prefix group.
         #expect(progress.first == 4 && progress.last == requests.count && progress == progress.sorted(), "\(progress)")
+        // The shared prefix runs as its own chunk, so the fp32 recurrence sums in another order: a relative
+        // bound (1e-4 of the request's log-likelihood, over 1e-3 absolute). CI once measured 1.6e-3 on an
+        // arc_easy request of -88.9 for RAD-RWKV7 (1.8e-5 relative) where this machine measured less.
         for (i, (x, y)) in zip(a, b).enumerated() {
-            #expect(abs(x.logLikelihood - y.logLikelihood) <= 1e-3, "request \(i): \(x.logLikelihood) vs \(y.logLikelihood)")
+            #expect(abs(x.logLikelihood - y.logLikelihood) <= max(1e-3, 1e-4 * abs(y.logLikelihood)), "request \(i): \(x.logLikelihood) vs \(y.logLikelihood)")
             #expect(x.greedy == y.greedy, "request \(i)")
         }
     }
