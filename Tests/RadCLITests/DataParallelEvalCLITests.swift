@@ -54,6 +54,51 @@ extension DataParallelCLITests {
         #expect(two.stdout.components(separatedBy: "held-out perplexity").count == 2, "\(two.stdout)")
     }
 
+    /// A signal that reaches one rank only stops the evaluation on both, between batches: the ranks agree
+    /// on a stop before every batch (each rank's own check would leave the other waiting in the sum).
+    @Test func aSignalToOneRankStopsTheEvaluationOnBoth() throws {
+        let repo = TinyConversion.repo
+        let gguf = repo.appendingPathComponent("assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        let benchmarks = repo.appendingPathComponent("assets/benchmarks").path
+        guard Self.mpirun != nil else { print("skipped: mpirun is not installed (scripts/setup.sh installs openmpi-bin)"); return }
+        guard [gguf, benchmarks + "/hellaswag.jsonl"].allSatisfy(FileManager.default.fileExists(atPath:)) else {
+            Issue.record("missing assets: run `scripts/fetch-assets.sh teacher benchmarks`"); return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rad-mpi-evalint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = dir.appendingPathComponent("evalint.yaml")
+        try Data("""
+        name: evalint
+        teacher: { source: \(gguf) }
+        steps:
+          eval: { kind: evaluate, models: [teacher], tasks: [hellaswag], limit: 300, heldout_perplexity: false, benchmarks: \(benchmarks) }
+
+        """.utf8).write(to: manifest)
+        let cache = dir.appendingPathComponent("cache").path
+        let log = dir.appendingPathComponent("evalint.log")
+        let launcher = Self.launcher(["-np", "2"])
+        let job = try KillResumeCLITests.start(Array(launcher.dropFirst()) + [RadProcess.executable.path, "run", manifest.path, "--cache", cache,
+                                                                              "--runs", dir.appendingPathComponent("runs").path],
+                                               log: log, executable: URL(fileURLWithPath: launcher[0]))
+        func text() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(300)
+        while job.isRunning && !text().contains("eval [") && Date() < deadline { usleep(10_000) }
+        let victim = Self.rankProcess(1, cache: cache)
+        #expect(victim != nil && job.isRunning, "\(text().suffix(800))")
+        if let victim { kill(victim, SIGTERM) }
+        let signalled = Date()
+        while job.isRunning && Date().timeIntervalSince(signalled) < 60 { usleep(20_000) }
+        let waited = Date().timeIntervalSince(signalled)
+        if job.isRunning { job.terminate(); kill(job.processIdentifier, SIGKILL) }
+        job.waitUntilExit()
+        print("two-rank evaluation stopped \(String(format: "%.2f", waited)) s after SIGTERM to rank 1")
+        #expect(waited < 20, "the job ran on \(waited) s after rank 1 was asked to stop")
+        #expect(job.terminationStatus == 143, "\(text().suffix(1500))")
+        #expect(text().contains("interrupted (SIGTERM); finished steps are cached"), "\(text().suffix(1500))")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/evalint/latest/eval.json").path))
+    }
+
     /// The cache's token streams: each `tokenize` entry's tensors, by key.
     static func tokenStreams(_ cache: URL) throws -> [String: Data] {
         var streams: [String: Data] = [:]

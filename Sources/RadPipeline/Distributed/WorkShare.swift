@@ -1,3 +1,4 @@
+import Foundation
 import RadOps
 
 /// How the ranks of a job split a step's independent units of work (an evaluation's batches of
@@ -15,6 +16,29 @@ public protocol WorkShare {
 extension WorkShare {
     /// This rank's units of `count`.
     public func units(of count: Int) -> Range<Int> { EvenSplit.range(count: count, part: part, parts: parts) }
+
+    /// Calls `body` with each of this rank's units of `count`, in order, and throws `Interrupted` before
+    /// the next unit once a stop was asked for (Ctrl-C, SIGTERM). Under mpirun the ranks agree on it
+    /// before every unit, so that they stop together although a signal reaches them at different times;
+    /// a rank with one unit fewer than the others agrees once more with nothing to compute.
+    public func forEachUnit(of count: Int, _ body: (Int) throws -> Void) throws {
+        let mine = units(of: count)
+        let rounds = parts == 1 ? count : (count + parts - 1) / parts
+        for k in 0..<rounds {
+            if let signal = try agreedStop() { throw Interrupted(signal: signal) }
+            if k < mine.count { try body(mine.lowerBound + k) }
+        }
+    }
+
+    /// The stop request every rank acts on: this process's, or another rank's, with its signal, so that
+    /// every rank exits with the same code (a collective under mpirun).
+    public func agreedStop() throws -> Int32? {
+        let local = Interruption.requested
+        guard parts > 1 else { return local }
+        var asked = [local == SIGINT ? 1.0 : 0, local == SIGTERM ? 1.0 : 0]
+        try combine(&asked)
+        return local ?? (asked[1] > 0 ? SIGTERM : asked[0] > 0 ? SIGINT : nil)
+    }
 }
 
 /// One process does all the work.

@@ -142,7 +142,10 @@ public struct LogLikelihoodEvaluator {
         var results = [Scored](repeating: Scored(logLikelihood: 0, greedy: false), count: requests.count)
         let batches = self.batches(encoded)
         var done = 0
-        for batch in batches[share.units(of: batches.count)] {
+        // Ctrl-C stops between batches: an evaluation keeps nothing part-way, so waiting for its end
+        // (up to half an hour) would only delay the stop.
+        try share.forEachUnit(of: batches.count) { b in
+            let batch = batches[b]
             switch batch {
             case .shared(let group, let p): scoreSharedPrefix(group, prefixLength: p, encoded: encoded, into: &results)
             case .similar(let group):

@@ -132,7 +132,7 @@ struct EvaluateStep: StepKind {
         let scorer = Scorer(model: model, seqLen: seqLen)
         let batches = scorer.batches(tokens)
         var values = [Double](repeating: 0, count: 2 * batches.count)
-        for b in share.units(of: batches.count) {
+        try share.forEachUnit(of: batches.count) { b in
             let (sum, n) = scorer.nllSum(batches[b])
             values[2 * b] = sum; values[2 * b + 1] = Double(n)
         }

@@ -100,23 +100,17 @@ struct TokenizeStep: NodeKind {
             // Under mpirun every rank encodes an even, contiguous share of the documents and rank 0 joins
             // the shares in rank order: the stream of one process, token for token.
             let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
-            var stopped: Int32?
-            for (n, i) in kept[share.units(of: kept.count)].enumerated() {
-                // Ctrl-C: nothing to keep mid-way; stop between documents (every rank, below, together).
-                if let s = Interruption.requested { stopped = s; break }
-                stream += tokenizer.encode(docs[i], parseSpecial: false, addBos: false)
+            // Ctrl-C: nothing to keep mid-way; every rank stops between documents, together.
+            let mine = share.units(of: kept.count)
+            try share.forEachUnit(of: kept.count) { n in
+                stream += tokenizer.encode(docs[kept[n]], parseSpecial: false, addBos: false)
                 if let eos { stream.append(eos) }
-                context.report(tokens: Int64(n + 1), of: Int64(share.units(of: kept.count).count), loss: nil, unit: "doc")
+                context.report(tokens: Int64(n - mine.lowerBound + 1), of: Int64(mine.count), loss: nil, unit: "doc")
             }
             if let world = MPIWorld.current {
-                var stop = [Double(stopped ?? 0)]
-                try world.allreduceSum(&stop)
-                if stop[0] != 0 { throw Interrupted(signal: stopped ?? Int32(SIGINT)) }
                 let shares = try world.gather(stream.withUnsafeBytes { Array($0) })
                 guard context.role == .leader else { return StepOutput(tensors: [:], meta: .object([:])) }
                 stream = shares.flatMap(TokenStream.ids(bytes:))
-            } else if let s = stopped {
-                throw Interrupted(signal: s)
             }
         }
         guard !stream.isEmpty else { throw StepFailure("data entry '\(name)' produced no tokens") }
