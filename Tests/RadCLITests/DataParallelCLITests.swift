@@ -84,6 +84,30 @@ import Testing
         }
     }
 
+    /// `overlap_backward` (the default) sums each layer's gradients while backward goes on below it; the
+    /// sums are those of summing after backward, so the weights are bit-identical. Buckets of 10 KiB
+    /// split every layer into several; RAD-RWKV7 carries a tensor from layer 0 to the later layers, and
+    /// activation checkpointing recomputes each layer inside backward: a layer released too early would
+    /// miss a gradient and change the weights.
+    @Test(arguments: ["rad-rwkv6", "rad-rwkv7"]) func overlappedAllreduceTrainsTheSameModel(_ architecture: String) throws {
+        try Self.withJob { dir, manifest in
+            let common = ["-s", "student.architecture=\(architecture)", "-s", "steps.distill.activation_checkpointing=true"]
+            let after = try RadProcess.run(Self.args(manifest, dir, "after") + common + ["-s", "distributed={overlap_backward: false, bucket_mb: 0.01}"],
+                                           launcher: Self.launcher(["-np", "2"]))
+            #expect(after.status == 0, "\(after.stdout)\n\(after.stderr)")
+            #expect(!after.stderr.contains("beside backward"), "\(after.stderr)")
+            let beside = try RadProcess.run(Self.args(manifest, dir, "beside") + common + ["-s", "distributed={bucket_mb: 0.01}"],
+                                            launcher: Self.launcher(["-np", "2"]))
+            #expect(beside.status == 0, "\(beside.stdout)\n\(beside.stderr)")
+            #expect(beside.stderr.contains("gradient allreduce beside backward"), "\(beside.stderr)")
+            let a = try Self.weights(dir, "after"), b = try Self.weights(dir, "beside")
+            #expect(a.keys.sorted() == b.keys.sorted() && !a.isEmpty)
+            var same = true
+            for (name, x) in a where x != b[name] { same = false; Issue.record("\(name): summed beside backward, it differs") }
+            print("\(architecture): allreduce beside backward, weights bit-identical to summing after it: \(same)")
+        }
+    }
+
     /// Every training step's `optimizer_state_bytes_per_rank` in the run record of run `name`.
     static func optimizerBytes(_ dir: URL, _ name: String) throws -> [String: Int64] {
         let url = dir.appendingPathComponent("runs-\(name)/parallel/latest/run.json")

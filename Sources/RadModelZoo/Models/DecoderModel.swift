@@ -14,6 +14,9 @@ public final class DecoderModel {
     /// While training, keep only each layer's input and recompute the layer in the backward pass
     /// (`checkpointed`): activation memory of one layer instead of all, for one more forward pass.
     public var activationCheckpointing = false
+    /// Called during a backward pass as soon as layer i's parameters have their whole gradient, from the
+    /// last layer down (a data-parallel trainer starts summing them over the ranks while backward goes on).
+    public var layerGradientsDone: ((Int) -> Void)?
 
     public init(config: TransformerConfig, embedTokens: Tensor, layers: [DecoderLayer], norm: Tensor, lmHead: Tensor) {
         self.config = config; self.embedTokens = embedTokens; self.layers = layers; self.norm = norm; self.lmHead = lmHead
@@ -44,14 +47,23 @@ public final class DecoderModel {
         let context = ForwardContext(batch: batch, seqLen: seqLen, positionOffset: states?.position ?? 0)
         var x = embed(tokens, batch: batch)
         if activationCheckpointing && states == nil && Tape.current != nil {
-            for i in layers.indices { x = checkpointedLayer(i, x, context: context) }
+            for i in layers.indices { markLayerStart(i); x = checkpointedLayer(i, x, context: context) }
             return x
         }
         for (i, layer) in layers.enumerated() {
+            markLayerStart(i)
             context.layerIndex = i
             x = layer(x, context: context, state: states?.layers[i])
         }
         return x
+    }
+
+    /// Before layer i's forward, while a tape records: the point where backward has finished layer i
+    /// (a layer's parameters are read by its own forward only; what it carries to later layers is an
+    /// activation, whose gradient reaches the layer through its own ops).
+    public func markLayerStart(_ i: Int) {
+        guard let tape = Tape.current else { return }
+        tape.mark { [weak self] in self?.layerGradientsDone?(i) }
     }
 
     /// Layer `i` under `checkpointed`. What mixers carry across layers (`ForwardContext.carried`) enters

@@ -11,6 +11,8 @@ public final class Tape {
     struct Entry {
         let outputs: [Tensor]
         let pullback: ([Tensor?]) -> Void
+        /// A mark (`mark`): runs whenever backward reaches it, with no gradients.
+        var isMark = false
     }
 
     private(set) var entries: [Entry] = []
@@ -52,6 +54,13 @@ public final class Tape {
         entries.append(Entry(outputs: outputs, pullback: pullback))
     }
 
+    /// Records a point of the computation: backward calls `action` when it reaches it, after every
+    /// pullback recorded later. So a mark recorded before a layer's forward runs once that layer's
+    /// parameters have their whole gradient, if nothing recorded after the layer reads them.
+    public func mark(_ action: @escaping () -> Void) {
+        entries.append(Entry(outputs: [], pullback: { _ in action() }, isMark: true))
+    }
+
     /// Back-propagates from `loss` (seeded with `seed`, default 1 for every element) and clears the
     /// tape. Gradients of intermediate tensors are released as soon as they have been propagated;
     /// leaf tensors (parameters) keep theirs.
@@ -76,6 +85,7 @@ public final class Tape {
 
     private func propagate() {
         for entry in entries.reversed() {
+            if entry.isMark { entry.pullback([]); continue }
             let grads = entry.outputs.map(\.grad)
             guard grads.contains(where: { $0 != nil }) else { continue }
             entry.pullback(grads)

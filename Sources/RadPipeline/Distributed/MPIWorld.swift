@@ -30,18 +30,23 @@ public final class MPIWorld {
         started = true
         guard launched else { return nil }
         var provided: Int32 = 0
-        // Only the main thread calls MPI (the compute pool never does).
-        try check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided), "MPI_Init_thread")
+        // One thread calls MPI at a time: the main thread, or the thread that sums gradients while the
+        // backward pass runs (`GradientReducer.overlap`), never both at once; the compute pool never does.
+        try check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided), "MPI_Init_thread")
         var rank: Int32 = 0, size: Int32 = 0
         MPI_Comm_rank(rad_mpi_comm_world(), &rank)
         MPI_Comm_size(rad_mpi_comm_world(), &size)
-        let world = MPIWorld(rank: Int(rank), size: Int(size))
+        let world = MPIWorld(rank: Int(rank), size: Int(size), serialized: provided >= Int32(MPI_THREAD_SERIALIZED))
         if size > 1 { current = world }
         atexit { MPIWorld.finish() }
         return world
     }
 
-    private init(rank: Int, size: Int) { self.rank = rank; self.size = size }
+    /// Whether a thread other than the main one may call MPI (one at a time): the library granted
+    /// MPI_THREAD_SERIALIZED. Without it gradients are summed after the backward pass.
+    public let serialized: Bool
+
+    private init(rank: Int, size: Int, serialized: Bool) { self.rank = rank; self.size = size; self.serialized = serialized }
 
     /// Ends MPI once, at a normal exit of every rank.
     static func finish() {

@@ -60,8 +60,10 @@ public struct Manifest: Sendable {
         public var shardOptimizer = false
         /// Bytes of gradients one collective call sums (the buckets of `GradientReducer` and `ParameterShard`).
         public var bucketBytes = 4 << 20
-        public init(shardOptimizer: Bool = false, bucketBytes: Int = 4 << 20) {
-            self.shardOptimizer = shardOptimizer; self.bucketBytes = bucketBytes
+        /// Sum a layer's gradients while backward goes on below it (`GradientReducer.overlap`).
+        public var overlapBackward = true
+        public init(shardOptimizer: Bool = false, bucketBytes: Int = 4 << 20, overlapBackward: Bool = true) {
+            self.shardOptimizer = shardOptimizer; self.bucketBytes = bucketBytes; self.overlapBackward = overlapBackward
         }
     }
 

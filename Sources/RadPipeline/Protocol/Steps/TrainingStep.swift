@@ -142,7 +142,7 @@ extension TrainingKind {
                 let sharded = ShardedGradientReducer(world: world, optimizer: trainer.optimizer, bucketBytes: distributed.bucketBytes)
                 trainer.update = sharded; reducer = sharded
             } else {
-                reducer = GradientReducer(world: world, bucketBytes: distributed.bucketBytes)
+                reducer = GradientReducer(world: world, bucketBytes: distributed.bucketBytes, overlapBackward: distributed.overlapBackward)
             }
         }
         trainer.sync = reducer
@@ -172,12 +172,19 @@ extension TrainingKind {
             let n = Double(timing.steps)
             let share = { (part: Double) -> Double in seconds > 0 ? 100 * part / seconds : 0 }
             let sharded = trainer.update is ShardedGradientReducer
-            context.say(String(format: "%@: gradient %@ %.1f ms per step (%.1f%% of the training time) over %d ranks; "
-                               + "waiting for the slowest rank %.1f ms per step (%.1f%%); optimizer state %@ per rank%@",
-                               context.node.id, sharded ? "reduce-scatter + weight all-gather" : "allreduce",
-                               1000 * timing.seconds / n, share(timing.seconds), timing.ranks,
-                               1000 * timing.waitSeconds / n, share(timing.waitSeconds), Units.bytes(Int64(stateBytes)),
-                               sharded ? " (sharded: rank 0's, the largest shard)" : ""))
+            if timing.overlappedSeconds > 0 {
+                context.say(String(format: "%@: gradient allreduce beside backward %.1f ms per step; the training thread waited "
+                                   + "%.1f ms per step for it after backward (%.1f%% of the training time) over %d ranks; optimizer state %@ per rank",
+                                   context.node.id, 1000 * timing.overlappedSeconds / n, 1000 * timing.seconds / n, share(timing.seconds),
+                                   timing.ranks, Units.bytes(Int64(stateBytes))))
+            } else {
+                context.say(String(format: "%@: gradient %@ %.1f ms per step (%.1f%% of the training time) over %d ranks; "
+                                   + "waiting for the slowest rank %.1f ms per step (%.1f%%); optimizer state %@ per rank%@",
+                                   context.node.id, sharded ? "reduce-scatter + weight all-gather" : "allreduce",
+                                   1000 * timing.seconds / n, share(timing.seconds), timing.ranks,
+                                   1000 * timing.waitSeconds / n, share(timing.waitSeconds), Units.bytes(Int64(stateBytes)),
+                                   sharded ? " (sharded: rank 0's, the largest shard)" : ""))
+            }
         }
         let trainedTokens = (history.count - (resume?.lossHistory.count ?? 0)) * settings.tokensPerStep
         // A follower's weights equal rank 0's; only rank 0 stores them.

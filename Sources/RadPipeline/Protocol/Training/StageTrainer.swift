@@ -182,7 +182,9 @@ public final class StageTrainer {
         let share = sync?.share(batch: settings.batch) ?? .whole(batch: settings.batch)
         let passes = share.passes(microBatch: settings.microBatch)
         var lossSum = 0.0, weighted = 0.0
-        for pass in passes {
+        // A rank with no sequences in this step still sums along, as the others do.
+        if passes.isEmpty, let sync { _ = sync.overlap(trainable, layers: student.layers.map(\.parameters)) }
+        for (n, pass) in passes.enumerated() {
             var inputs: [Int32] = [], targets: [Int32] = []
             inputs.reserveCapacity(pass.count * t); targets.reserveCapacity(pass.count * t)
             for i in pass {
@@ -193,6 +195,12 @@ public final class StageTrainer {
             let loss = tape.withRecording { self.loss(inputs: inputs, targets: targets, batch: pass.count) }
             lossSum += Double(loss.item)
             weighted += Double(loss.item) * share.weight(of: pass)
+            // The last pass's backward completes each layer's gradients in turn: a data-parallel reducer
+            // may start summing them at once, while backward goes on below.
+            if n == passes.count - 1, let sync {
+                student.layerGradientsDone = sync.overlap(trainable, layers: student.layers.map(\.parameters))
+            }
+            defer { student.layerGradientsDone = nil }
             // A pass's mean loss weighs by its share of the global batch's tokens (1 / passes in one process).
             tape.backward(loss, seed: Float(pass.count) / Float(settings.batch))
         }

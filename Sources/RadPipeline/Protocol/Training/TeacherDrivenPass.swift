@@ -31,6 +31,7 @@ enum TeacherDrivenPass {
             var yS: Tensor?
             if isRecurrent(student, layer: l) {
                 studentContext.layerIndex = l
+                student.markLayerStart(l)
                 yS = student.layers[l].mixer.forward(h, context: studentContext, state: nil)
             }
             visit(Layer(index: l, input: x, teacherOutput: yT, studentOutput: yS))
