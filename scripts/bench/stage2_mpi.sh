@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stage 2 (scripts/bench/stage2-distill.yaml: real SmolLM2 teacher, RAD-RWKV6 student, 4 x 512) on one
-# rank with 2 threads against 2 ranks (mpirun) with 1 thread each, unsharded and with the sharded
+# rank with 2 threads against 2 ranks (mpirun) with 1 thread each: unsharded with the allreduce beside the
+# backward pass (the default), unsharded summing after it (overlap_backward: false), and with the sharded
 # optimizer (ZeRO-1), alternating for ROUNDS rounds on one cache (tokenisation and the initialised
 # student are cached by the first run; `--force distill` retrains). Prints, per run, the tokens/s that
 # run.json records, rank 0's communication line and every process's peak resident memory
@@ -20,11 +21,16 @@ for round in $(seq "$rounds"); do
     echo "== round $round: 1 rank x 2 threads"
     OPENBLAS_NUM_THREADS=2 /usr/bin/time -v "$rad" "${common[@]}" -s steps.distill.threads=2 --force distill 2>"$work/one.log" >/dev/null
     echo "tokens/s $(rate); peak $(peaks "$work/one.log")"
-    for sharded in false true; do
-        echo "== round $round: 2 ranks x 1 thread, shard_optimizer: $sharded"
+    for config in overlap after sharded; do
+        case $config in
+            overlap) distributed="{shard_optimizer: false}" ;;
+            after) distributed="{shard_optimizer: false, overlap_backward: false}" ;;
+            sharded) distributed="{shard_optimizer: true}" ;;
+        esac
+        echo "== round $round: 2 ranks x 1 thread, distributed: $distributed"
         "${mpi[@]}" /usr/bin/time -v "$rad" "${common[@]}" -s steps.distill.threads=1 \
-            -s "distributed={shard_optimizer: $sharded}" --force distill 2>"$work/two-$sharded.log" >/dev/null
-        echo "tokens/s $(rate); peak per rank $(peaks "$work/two-$sharded.log")"
-        grep -a "gradient " "$work/two-$sharded.log" | grep -a "per step" || true
+            -s "distributed=$distributed" --force distill 2>"$work/two-$config.log" >/dev/null
+        echo "tokens/s $(rate); peak per rank $(peaks "$work/two-$config.log")"
+        grep -a "gradient \|reduce-scatter" "$work/two-$config.log" | grep -a "per step" || true
     done
 done

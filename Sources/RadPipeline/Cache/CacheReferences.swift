@@ -6,6 +6,12 @@ public enum CacheReferences {
     public static func keys(of manifest: Manifest) -> Set<String> {
         let graph = StepGraph(manifest: manifest)
         let keys = CacheKeyDeriver().keys(for: graph, seed: manifest.seed)
-        return Set(graph.nodes.filter { !$0.isSource }.compactMap { keys[$0.id]?.key })
+        var out = Set<String>()
+        for node in graph.nodes where !node.isSource {
+            guard let key = keys[node.id] else { continue }
+            out.insert(key.key)
+            out.formUnion(StepKindCatalog.shared.nodeKind(node.kind)?.derivedKeys(key) ?? [])
+        }
+        return out
     }
 }

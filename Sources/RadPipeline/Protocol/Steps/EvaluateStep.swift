@@ -24,6 +24,9 @@ struct EvaluateStep: StepKind {
     /// Every rank scores its share of the batches.
     static let sharedByRanks = true
 
+    /// Each model's scores are an entry of their own too (`ModelEvaluationEntries`).
+    static func derivedKeys(_ key: CacheKey) -> [String] { ModelEvaluationEntries.keys(key) }
+
     /// The `benchmarks` default, relative to the manifest that writes the step.
     static let defaultBenchmarks = "assets/benchmarks"
 
@@ -92,7 +95,14 @@ struct EvaluateStep: StepKind {
         // Under `mpirun` every rank scores its share of each task's batches and of the perplexity windows.
         let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
         var perModel: [EvaluationResults.Model] = []
+        let entries = ModelEvaluationEntries.keys(context.key)
         for (i, name) in models.enumerated() {
+            if i < entries.count, let cached = try ModelEvaluationEntries.cached(entries[i], name: name, context) {
+                perModel.append(cached)
+                requestsDone += Int64(requestsPerModel)
+                context.say("\(context.node.id): \(name) cached (the same model, tasks and data as an earlier run's)")
+                continue
+            }
             let model = name == "teacher" ? try context.teacherModel() : try ModelArtifact.load(try context.input("models[\(i)]"))
             // Errors about this model's numbers name the step and the model (the teacher by its file too).
             let source = name == "teacher" ? context.sourcePath(role: "teacher").map { " (\($0))" } ?? "" : ""
@@ -117,7 +127,9 @@ struct EvaluateStep: StepKind {
                 ppl = try Self.perplexity(heldoutTokens, model: model, seqLen: seqLen, share: share)
                     .requireFinite(model: modelName, input: "the held-out data")
             }
-            perModel.append(EvaluationResults.Model(name: name, tasks: results, heldout: ppl))
+            let scores = EvaluationResults.Model(name: name, tasks: results, heldout: ppl)
+            if i < entries.count { try ModelEvaluationEntries.store(scores, key: entries[i], context) }
+            perModel.append(scores)
             context.say("\(context.node.id): \(name) done")
         }
         // The results are the artifact's meta; `materialize` shows them, fresh or cached. Every rank has

@@ -12,10 +12,14 @@ public protocol NodeKind: StepExecutor {
     /// Whether every rank of an `mpirun` job runs the node, each its share of the work (`RunCoordinator`);
     /// otherwise rank 0 runs it alone. Default: no.
     static var sharedByRanks: Bool { get }
+    /// Keys of further cache entries the node writes beside its own (derived from its key), which
+    /// `rad cache gc --keep` keeps with it. Default: none.
+    static func derivedKeys(_ key: CacheKey) -> [String]
 }
 
 extension NodeKind {
     public static var sharedByRanks: Bool { false }
+    public static func derivedKeys(_ key: CacheKey) -> [String] { [] }
     public static func keySettings(_ settings: [String: CanonicalValue], fingerprinter: Fingerprinter) -> [String: CanonicalValue] {
         settings
     }
