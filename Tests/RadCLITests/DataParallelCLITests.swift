@@ -84,7 +84,7 @@ import Testing
         }
     }
 
-    /// `overlap_backward` (the default) sums each layer's gradients while backward goes on below it; the
+    /// `overlap_backward: true` sums each layer's gradients while backward goes on below it; the
     /// sums are those of summing after backward, so the weights are bit-identical. Buckets of 10 KiB
     /// split every layer into several; RAD-RWKV7 carries a tensor from layer 0 to the later layers, and
     /// activation checkpointing recomputes each layer inside backward: a layer released too early would
@@ -96,7 +96,7 @@ import Testing
                                            launcher: Self.launcher(["-np", "2"]))
             #expect(after.status == 0, "\(after.stdout)\n\(after.stderr)")
             #expect(!after.stderr.contains("beside backward"), "\(after.stderr)")
-            let beside = try RadProcess.run(Self.args(manifest, dir, "beside") + common + ["-s", "distributed={bucket_mb: 0.01}"],
+            let beside = try RadProcess.run(Self.args(manifest, dir, "beside") + common + ["-s", "distributed={overlap_backward: true, bucket_mb: 0.01}"],
                                             launcher: Self.launcher(["-np", "2"]))
             #expect(beside.status == 0, "\(beside.stdout)\n\(beside.stderr)")
             #expect(beside.stderr.contains("gradient allreduce beside backward"), "\(beside.stderr)")

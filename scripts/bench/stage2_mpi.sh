@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stage 2 (scripts/bench/stage2-distill.yaml: real SmolLM2 teacher, RAD-RWKV6 student, 4 x 512) on one
 # rank with 2 threads against 2 ranks (mpirun) with 1 thread each: unsharded with the allreduce beside the
-# backward pass (the default), unsharded summing after it (overlap_backward: false), and with the sharded
+# backward pass (overlap_backward: true), unsharded summing after it (the default), and with the sharded
 # optimizer (ZeRO-1), alternating for ROUNDS rounds on one cache (tokenisation and the initialised
 # student are cached by the first run; `--force distill` retrains). Prints, per run, the tokens/s that
 # run.json records, rank 0's communication line and every process's peak resident memory
@@ -23,7 +23,7 @@ for round in $(seq "$rounds"); do
     echo "tokens/s $(rate); peak $(peaks "$work/one.log")"
     for config in overlap after sharded; do
         case $config in
-            overlap) distributed="{shard_optimizer: false}" ;;
+            overlap) distributed="{shard_optimizer: false, overlap_backward: true}" ;;
             after) distributed="{shard_optimizer: false, overlap_backward: false}" ;;
             sharded) distributed="{shard_optimizer: true}" ;;
         esac

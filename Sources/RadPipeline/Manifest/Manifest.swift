@@ -60,9 +60,12 @@ public struct Manifest: Sendable {
         public var shardOptimizer = false
         /// Bytes of gradients one collective call sums (the buckets of `GradientReducer` and `ParameterShard`).
         public var bucketBytes = 4 << 20
-        /// Sum a layer's gradients while backward goes on below it (`GradientReducer.overlap`).
-        public var overlapBackward = true
-        public init(shardOptimizer: Bool = false, bucketBytes: Int = 4 << 20, overlapBackward: Bool = true) {
+        /// Sum a layer's gradients while backward goes on below it (`GradientReducer.overlap`). Off by
+        /// default: where every core computes (ranks sharing a machine) the summing thread takes cycles
+        /// from backward, and Open MPI spins while it waits for the other ranks (BENCHMARKS.md: 62-64
+        /// against 79-86 tokens/s for two ranks on two cores).
+        public var overlapBackward = false
+        public init(shardOptimizer: Bool = false, bucketBytes: Int = 4 << 20, overlapBackward: Bool = false) {
             self.shardOptimizer = shardOptimizer; self.bucketBytes = bucketBytes; self.overlapBackward = overlapBackward
         }
     }

@@ -34,7 +34,7 @@ public struct ManifestValidator {
         var distributed = Manifest.Distributed()
         if let d = root["distributed"], let r = c.record(d, TopLevelSchema.distributed, "'distributed'") {
             distributed.shardOptimizer = r["shard_optimizer"]?.boolValue ?? false
-            distributed.overlapBackward = r["overlap_backward"]?.boolValue ?? true
+            distributed.overlapBackward = r["overlap_backward"]?.boolValue ?? distributed.overlapBackward
             distributed.bucketBytes = Int(((r["bucket_mb"]?.doubleValue ?? 4) * 1048576).rounded())
         }
         let data = validateData(root["data"], c)
