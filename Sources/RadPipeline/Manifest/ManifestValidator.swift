@@ -33,9 +33,9 @@ public struct ManifestValidator {
 
         var distributed = Manifest.Distributed()
         if let d = root["distributed"], let r = c.record(d, TopLevelSchema.distributed, "'distributed'") {
-            distributed.shardOptimizer = r["shard_optimizer"]?.boolValue ?? false
+            distributed.shardOptimizer = r["shard_optimizer"]?.boolValue ?? distributed.shardOptimizer
             distributed.overlapBackward = r["overlap_backward"]?.boolValue ?? distributed.overlapBackward
-            distributed.bucketBytes = Int(((r["bucket_mb"]?.doubleValue ?? 4) * 1048576).rounded())
+            if let mb = r["bucket_mb"]?.doubleValue { distributed.bucketBytes = Int((mb * 1048576).rounded()) }
         }
         let data = validateData(root["data"], c)
         let student = validateStudent(root["student"], c)

@@ -40,14 +40,14 @@ public enum TopLevelSchema {
     /// are a large part of a rank's memory, and costs an all-gather of the weights every step and a gather
     /// of the moments to rank 0 at every checkpoint.
     public static let distributed: [SettingSpec] = [
-        SettingSpec("shard_optimizer", .bool, default: .bool(false),
+        SettingSpec("shard_optimizer", .bool, default: .bool(Manifest.Distributed().shardOptimizer),
                     "ZeRO stage 1: each rank keeps the AdamW moments of its 1/N of the trainable weights only (gradients "
                     + "reduce-scattered, weights all-gathered); the weights equal the unsharded run's up to fp32 summation order"),
         SettingSpec("overlap_backward", .bool, default: .bool(Manifest.Distributed().overlapBackward),
                     "sum each layer's gradients over the ranks (allreduce) while the backward pass goes on with the layers "
                     + "below, on a thread of its own, instead of after backward (the sums are the same; not with shard_optimizer); "
                     + "for ranks on separate machines: it needs a core the compute leaves idle"),
-        SettingSpec("bucket_mb", .number(min: 0.001, max: 1024), default: .double(4),
+        SettingSpec("bucket_mb", .number(min: 0.001, max: 1024), default: .double(Double(Manifest.Distributed().bucketBytes) / 1048576),
                     "MiB of gradients summed by one collective call (allreduce, or reduce-scatter and all-gather when sharded)"),
     ]
 
