@@ -111,6 +111,8 @@ public final class RunCoordinator {
                 // gradients); rank 0 kept the checkpoint and ends the run.
                 catch is Interrupted {}
                 catch let failure as TrainingError where failure.onEveryRank {}
+                // Every rank left the step at the same agreement; rank 0 reports the failure and ends the run.
+                catch where SharedStepFailure.isAgreed(error) {}
             }
         }
     }

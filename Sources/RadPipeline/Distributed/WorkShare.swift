@@ -20,24 +20,66 @@ extension WorkShare {
     /// Calls `body` with each of this rank's units of `count`, in order, and throws `Interrupted` before
     /// the next unit once a stop was asked for (Ctrl-C, SIGTERM). Under mpirun the ranks agree on it
     /// before every unit, so that they stop together although a signal reaches them at different times;
-    /// a rank with one unit fewer than the others agrees once more with nothing to compute.
+    /// a rank with one unit fewer than the others agrees once more with nothing to compute. A unit that
+    /// fails on one rank is agreed on too (after it, and once more after the last unit): every rank then
+    /// throws the same `SharedStepFailure` instead of the others waiting for the failed rank in a sum.
     public func forEachUnit(of count: Int, _ body: (Int) throws -> Void) throws {
         let mine = units(of: count)
-        let rounds = parts == 1 ? count : (count + parts - 1) / parts
-        for k in 0..<rounds {
-            if let signal = try agreedStop() { throw Interrupted(signal: signal) }
-            if k < mine.count { try body(mine.lowerBound + k) }
+        guard parts > 1 else {
+            for n in mine {
+                if let signal = Interruption.requested { throw Interrupted(signal: signal) }
+                try body(n)
+            }
+            return
         }
+        let rounds = (count + parts - 1) / parts
+        var failure: Error? = nil
+        for k in 0..<rounds {
+            try agree(failure: failure)
+            if k < mine.count { do { try body(mine.lowerBound + k) } catch { failure = error } }
+        }
+        try agree(failure: failure)
     }
 
-    /// The stop request every rank acts on: this process's, or another rank's, with its signal, so that
-    /// every rank exits with the same code (a collective under mpirun).
-    public func agreedStop() throws -> Int32? {
+    /// Runs `body`, work of this rank alone (reading its inputs: no collectives), and agrees with the other
+    /// ranks on whether it failed anywhere, as a unit of `forEachUnit` does.
+    public func agreeing<T>(_ body: () throws -> T) throws -> T {
+        guard parts > 1 else { return try body() }
+        var value: T? = nil, failure: Error? = nil
+        do { value = try body() } catch { failure = error }
+        try agree(failure: failure)
+        return value!
+    }
+
+    /// One agreement of every rank (a collective under mpirun; the same two sums wherever it is called
+    /// from): throws the lowest failed rank's error as a `SharedStepFailure` on every rank if a rank
+    /// brings a `failure`, else `Interrupted` if a rank was asked to stop (SIGTERM before SIGINT), so
+    /// that every rank exits with the same code.
+    public func agree(failure: Error?) throws {
         let local = Interruption.requested
-        guard parts > 1 else { return local }
-        var asked = [local == SIGINT ? 1.0 : 0, local == SIGTERM ? 1.0 : 0]
-        try combine(&asked)
-        return local ?? (asked[1] > 0 ? SIGTERM : asked[0] > 0 ? SIGINT : nil)
+        guard parts > 1 else {
+            if let failure { throw failure }
+            if let local { throw Interrupted(signal: local) }
+            return
+        }
+        // [SIGINT, SIGTERM, then per rank: its message's length in bytes (0: it did not fail), bad input].
+        let message = failure.map { Array(ErrorMessage.oneLine($0).utf8) } ?? []
+        var flags = [Double](repeating: 0, count: 2 + 2 * parts)
+        flags[0] = local == SIGINT ? 1 : 0; flags[1] = local == SIGTERM ? 1 : 0
+        if let failure {
+            flags[2 + 2 * part] = Double(max(1, message.count))
+            flags[3 + 2 * part] = failure is InvalidInputError ? 1 : 0
+        }
+        try combine(&flags)
+        if let first = (0..<parts).first(where: { flags[2 + 2 * $0] > 0 }) {
+            // The failed rank's message travels as its bytes summed with the others' zeros.
+            var bytes = [Double](repeating: 0, count: Int(flags[2 + 2 * first]))
+            if first == part { for (i, b) in message.enumerated() { bytes[i] = Double(b) } }
+            try combine(&bytes)
+            let text = String(decoding: bytes.map { UInt8($0) }, as: UTF8.self)
+            throw SharedStepFailure(rank: first, message: text, isInput: flags[3 + 2 * first] > 0, ranks: parts).thrown
+        }
+        if let stop = local ?? (flags[1] > 0 ? SIGTERM : flags[0] > 0 ? SIGINT : nil) { throw Interrupted(signal: stop) }
     }
 }
 

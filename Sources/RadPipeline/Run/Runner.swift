@@ -178,10 +178,13 @@ public final class Runner {
                 entry["seconds"] = .double((Date().timeIntervalSince(t0) * 1000).rounded() / 1000)
                 finish(.interrupted, Date().timeIntervalSince(t0))
             } catch {
-                // A non-finite loss or gradient norm is the reduced one: every rank stopped there. After any
-                // other failure of a shared step the followers may still be in its collectives: the job
-                // is aborted once the record is written (`RunCoordinator.followersListening`).
-                if collective, (error as? TrainingError)?.onEveryRank == true { options.coordinator?.sharedStepEnded() }
+                // A non-finite loss or gradient norm is the reduced one, and a `SharedStepFailure` one the
+                // ranks agreed on: every rank stopped there. After any other failure of a shared step the
+                // followers may still be in its collectives: the job is aborted once the record is written
+                // (`RunCoordinator.followersListening`).
+                if collective, (error as? TrainingError)?.onEveryRank == true || SharedStepFailure.isAgreed(error) {
+                    options.coordinator?.sharedStepEnded()
+                }
                 let message = "step '\(node.id)' (\(node.kind)) failed: \(ErrorMessage.oneLine(error))"
                 // A step that found bad input (a text that is not UTF-8, a damaged model file) stays invalid input (exit 2).
                 failure = error is InvalidInputError ? StepInputFailure(description: message) as Error : StepFailure(message)

@@ -28,19 +28,22 @@ public enum TokenPacker {
         return (0..<Int(gt.gl_pathc)).compactMap { gt.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
 
-    /// The documents of `sources`, in order.
+    /// The documents of `sources`, in order, read and decoded.
     public static func documents(_ sources: [DocumentSource], base: String) throws -> [String] {
-        var docs: [String] = []
+        try documentList(sources, base: base).map { try $0.text() }
+    }
+
+    /// The documents of `sources`, in order: a text file is read when its text is asked for (under mpirun a
+    /// rank reads only the files of its share), a JSON-lines file now, for its lines.
+    public static func documentList(_ sources: [DocumentSource], base: String) throws -> [Document] {
+        var docs: [Document] = []
         for source in sources {
             switch source {
             case .textFiles(let patterns):
                 for pattern in patterns {
                     let files = glob(pattern, base: base)
                     guard !files.isEmpty else { throw DataError("no files match '\(pattern)'") }
-                    for f in files {
-                        guard let data = FileManager.default.contents(atPath: f) else { throw DataError("\(f): cannot read") }
-                        docs.append(try UserText.decode(data, file: f))
-                    }
+                    docs += files.map(Document.file)
                 }
             case .jsonl(let patterns, let field):
                 for pattern in patterns {
@@ -55,7 +58,7 @@ public enum TokenPacker {
                             guard let text = obj[field] as? String else {
                                 throw DataError("\(f):\(n + 1): no string field '\(field)'")
                             }
-                            docs.append(text)
+                            docs.append(.text(text))
                         }
                     }
                 }
@@ -64,5 +67,22 @@ public enum TokenPacker {
             }
         }
         return docs
+    }
+}
+
+/// One document of a text source.
+public enum Document: Equatable, Sendable {
+    /// A text file, one document: read and decoded (UTF-8) by `text()`.
+    case file(String)
+    /// A document's text (a JSON line's field).
+    case text(String)
+
+    public func text() throws -> String {
+        switch self {
+        case .text(let t): return t
+        case .file(let f):
+            guard let data = FileManager.default.contents(atPath: f) else { throw DataError("\(f): cannot read") }
+            return try UserText.decode(data, file: f)
+        }
     }
 }

@@ -85,15 +85,19 @@ struct EvaluateStep: StepKind {
         let models = s.models, tasks = s.tasks, limit = s.limit, seqLen = s.seqLen
         // Before, `threads` was accepted here and ignored.
         if s.threads > 0 { Parallel.setThreadCount(s.threads) }
+        // Under `mpirun` every rank scores its share of each task's batches and of the perplexity windows.
+        // What a rank reads alone (the benchmarks, each model) is agreed on before the ranks score together,
+        // so that a file one rank cannot read stops every rank with one message.
+        let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
         var heldoutTokens = try context.inputs["data"].map { try TokenStream.load($0) } ?? []
         if let cap = s.heldoutTokens, heldoutTokens.count > cap { heldoutTokens = Array(heldoutTokens.prefix(cap)) }
-        let documents = try tasks.map { try EvalRequestLoader.load((s.benchmarks as NSString).appendingPathComponent($0.fileName), limit: limit) }
+        let documents = try share.agreeing {
+            try tasks.map { try EvalRequestLoader.load((s.benchmarks as NSString).appendingPathComponent($0.fileName), limit: limit) }
+        }
         // Progress counts requests (one per answer choice) over every model and task of the step.
         let requestsPerModel = documents.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
         let totalRequests = Int64(requestsPerModel * models.count)
         var requestsDone: Int64 = 0
-        // Under `mpirun` every rank scores its share of each task's batches and of the perplexity windows.
-        let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
         var perModel: [EvaluationResults.Model] = []
         let entries = ModelEvaluationEntries.keys(context.key)
         for (i, name) in models.enumerated() {
@@ -103,13 +107,16 @@ struct EvaluateStep: StepKind {
                 context.say("\(context.node.id): \(name) cached (the same model, tasks and data as an earlier run's)")
                 continue
             }
-            let model = name == "teacher" ? try context.teacherModel() : try ModelArtifact.load(try context.input("models[\(i)]"))
+            let (model, tokenizer) = try share.agreeing {
+                (name == "teacher" ? try context.teacherModel() : try ModelArtifact.load(try context.input("models[\(i)]")),
+                 tasks.isEmpty ? nil : try context.tokenizerModel())
+            }
             // Errors about this model's numbers name the step and the model (the teacher by its file too).
             let source = name == "teacher" ? context.sourcePath(role: "teacher").map { " (\($0))" } ?? "" : ""
             let modelName = "step '\(context.node.id)': model '\(name)'\(source)"
             var results: [TaskResult] = []
-            if !tasks.isEmpty {
-                let evaluator = LogLikelihoodEvaluator(model: model, tokenizer: try context.tokenizerModel())
+            if let tokenizer {
+                let evaluator = LogLikelihoodEvaluator(model: model, tokenizer: tokenizer)
                 for (task, docs) in zip(tasks, documents) {
                     let before = requestsDone
                     results.append(try evaluator.evaluate(task, documents: docs, modelName: modelName, share: share) { done, _ in

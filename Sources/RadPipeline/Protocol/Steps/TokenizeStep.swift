@@ -86,24 +86,28 @@ struct TokenizeStep: NodeKind {
         }
         var stream: [Int32] = []
         var documents = 0
+        // Under mpirun every rank encodes an even, contiguous share of the documents and rank 0 joins
+        // the shares in rank order: the stream of one process, token for token. What a rank reads alone
+        // (the stream, the tokenizer, the list of documents, each document) is agreed on before the ranks
+        // go on together, so that an input one rank cannot read stops every rank with one message.
+        let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
         if source.kind == .binidx {
-            let all = try BinIdxDataset(prefix: source.paths[0]).tokens
+            let all = try share.agreeing { try BinIdxDataset(prefix: source.paths[0]).tokens }
             let split = every > 0 ? all.count - all.count / every : all.count
             switch source.part { case "train": stream = Array(all[..<split]); case "heldout": stream = Array(all[split...]); default: stream = all }
         } else {
-            let tokenizer = try context.tokenizerModel()
-            let docs = try TokenPacker.documents(source.kind == .files ? [.textFiles(source.paths)]
-                                                 : [.jsonl(source.paths, field: try jsonlField(source))], base: "/")
+            let (tokenizer, docs) = try share.agreeing {
+                (try context.tokenizerModel(),
+                 try TokenPacker.documentList(source.kind == .files ? [.textFiles(source.paths)]
+                                              : [.jsonl(source.paths, field: try jsonlField(source))], base: "/"))
+            }
             let eos = source.eosBetweenDocuments ? tokenizer.eosId : nil
             let kept = docs.indices.filter(keep)
             documents = kept.count
-            // Under mpirun every rank encodes an even, contiguous share of the documents and rank 0 joins
-            // the shares in rank order: the stream of one process, token for token.
-            let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
             // Ctrl-C: nothing to keep mid-way; every rank stops between documents, together.
             let mine = share.units(of: kept.count)
             try share.forEachUnit(of: kept.count) { n in
-                stream += tokenizer.encode(docs[kept[n]], parseSpecial: false, addBos: false)
+                stream += tokenizer.encode(try docs[kept[n]].text(), parseSpecial: false, addBos: false)
                 if let eos { stream.append(eos) }
                 context.report(tokens: Int64(n - mine.lowerBound + 1), of: Int64(mine.count), loss: nil, unit: "doc")
             }
