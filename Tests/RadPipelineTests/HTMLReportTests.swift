@@ -131,8 +131,8 @@ import RadPipeline
 /// The progress line's rate and ETA after a resume count only the tokens this process trained.
 @Suite struct ProgressRateTests {
     @Test func aResumedStepsRateCountsOnlyTheTokensTrainedNow() {
-        #expect(ProgressReporter.rate(tokens: 26_624, resumedAt: 24_576, elapsed: 20) == 102.4)
-        #expect(ProgressReporter.rate(tokens: 2048, resumedAt: 0, elapsed: 20) == 102.4)
-        #expect(ProgressReporter.rate(tokens: 100, resumedAt: 0, elapsed: 0) == 0)
+        #expect(StepRate.perSecond(tokens: 26_624, resumedAt: 24_576, elapsed: 20) == 102.4)
+        #expect(StepRate.perSecond(tokens: 2048, resumedAt: 0, elapsed: 20) == 102.4)
+        #expect(StepRate.perSecond(tokens: 100, resumedAt: 0, elapsed: 0) == 0)
     }
 }

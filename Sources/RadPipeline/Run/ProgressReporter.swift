@@ -8,7 +8,7 @@ import Foundation
 /// (`message`) end a line left open on the terminal first, so they never run into it. A failed write (a full
 /// disk) is reported once as an `error:` line naming the file and the cause, the partial line is cut off
 /// again, and nothing more is written there; `metricsFailure` keeps it for the runner.
-public final class ProgressReporter {
+final class ProgressReporter {
     let isTerminal: Bool
     private(set) var metrics: FileHandle?
     let metricsURL: URL?
@@ -66,7 +66,7 @@ public final class ProgressReporter {
                 record recorded: Bool = true) {
         let now = Date()
         let elapsed = now.timeIntervalSince(start[step] ?? now)
-        let rate = Self.rate(tokens: tokens, resumedAt: resumedTokens[step] ?? 0, elapsed: elapsed)
+        let rate = StepRate.perSecond(tokens: tokens, resumedAt: resumedTokens[step] ?? 0, elapsed: elapsed)
         let eta = rate > 0 ? Double(max(0, total - tokens)) / rate : .nan
         var record: [String: CanonicalValue] = ["step": .string(step), "tokens": .int(tokens), "total": .int(total),
                                                 "elapsed_s": .double((elapsed * 1000).rounded() / 1000),
@@ -107,12 +107,6 @@ public final class ProgressReporter {
         if lineOpen { sink("\n"); lineOpen = false }
     }
 
-    /// Tokens per second of this process: a resumed step's earlier tokens are not part of it (they once
-    /// were, and a step resumed at 90 % showed ten times its speed and a tenth of its ETA).
-    public static func rate(tokens: Int64, resumedAt resumed: Int64, elapsed: TimeInterval) -> Double {
-        elapsed > 0 ? Double(max(0, tokens - resumed)) / elapsed : 0
-    }
-
     static func format(step: String, tokens: Int64, total: Int64, rate: Double, loss: Double?, eta: Double,
                        unit: String = "tok") -> String {
         let frac = total > 0 ? min(1, Double(tokens) / Double(total)) : 1
@@ -125,6 +119,15 @@ public final class ProgressReporter {
         if let loss { s += String(format: "  loss %.4f", loss) }
         s += "  ETA \(eta.isFinite ? Units.duration(eta) : "?")"
         return s
+    }
+}
+
+/// The rate a progress line shows.
+public enum StepRate {
+    /// Tokens per second of this process: a resumed step's earlier tokens are not part of it (they once
+    /// were, and a step resumed at 90 % showed ten times its speed and a tenth of its ETA).
+    public static func perSecond(tokens: Int64, resumedAt resumed: Int64, elapsed: TimeInterval) -> Double {
+        elapsed > 0 ? Double(max(0, tokens - resumed)) / elapsed : 0
     }
 }
 
