@@ -67,4 +67,20 @@ extension DataParallelCLITests {
             #expect(!r.stderr.contains("rank 1:"), "\(r.stderr)")
         }
     }
+
+    /// A manifest with a problem: every rank finds it while loading. Rank 0 prints it as one process does
+    /// (FILE:LINE:COL, the count) and every rank exits 2. Before, each rank printed it and aborted the job.
+    @Test func anInvalidManifestIsReportedOnceUnderMpirun() throws {
+        try Self.withJob { dir, _ in
+            let docs = dir.appendingPathComponent("empty")
+            try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
+            for i in 1...2 { try Data().write(to: docs.appendingPathComponent("e\(i).txt")) }
+            guard let manifest = try Self.heldoutManifest(in: dir, data: "{ files: [\(docs.path)/*.txt] }") else { return }
+            let r = try RadProcess.run(Self.sharedFailureArgs(manifest, dir), launcher: Self.launcher(["-np", "2"]))
+            #expect(r.status == 2, "\(r.stderr)")
+            #expect(r.stderr.components(separatedBy: "matches only empty files").count == 2, "\(r.stderr)")
+            #expect(r.stderr.contains("sharedfail.yaml:4:"), "\(r.stderr)")
+            #expect(!r.stderr.contains("MPI_ABORT") && !r.stderr.contains("stops the whole job"), "\(r.stderr)")
+        }
+    }
 }

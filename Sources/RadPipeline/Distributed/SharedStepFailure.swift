@@ -27,6 +27,11 @@ extension SharedStepFailure {
     /// The error to throw: bad input stays bad input.
     var thrown: Error { isInput ? SharedStepInputFailure(failure: self) : self }
 
+    /// Whether `error` is bad input (exit code 2): an invalid manifest or override, or any `InvalidInputError`.
+    public static func isInput(_ error: Error) -> Bool {
+        error is InvalidInputError || error is ManifestLoader.Failure || error is RunInputError
+    }
+
     /// Whether `error` is a failure every rank agreed on.
     public static func isAgreed(_ error: Error) -> Bool { error is SharedStepFailure || error is SharedStepInputFailure }
 }

@@ -68,7 +68,7 @@ extension WorkShare {
         flags[0] = local == SIGINT ? 1 : 0; flags[1] = local == SIGTERM ? 1 : 0
         if let failure {
             flags[2 + 2 * part] = Double(max(1, message.count))
-            flags[3 + 2 * part] = failure is InvalidInputError ? 1 : 0
+            flags[3 + 2 * part] = SharedStepFailure.isInput(failure) ? 1 : 0
         }
         try combine(&flags)
         if let first = (0..<parts).first(where: { flags[2 + 2 * $0] > 0 }) {

@@ -11,12 +11,27 @@ struct JobRun {
     /// Where the ranks are, for what a failure may still do.
     private enum Phase { case starting, refused, running, ended }
 
+    /// Every rank loads the manifest (each from its own machine's files) and the ranks agree on whether
+    /// that failed anywhere: rank 0 then reports its own problems as a plain run does (every problem,
+    /// FILE:LINE:COL), or another rank's in one line with its rank, and every rank exits with that code.
+    /// Before, each rank printed the problems and aborted the job through `MPI_Abort`.
+    private func loadAgreed(_ command: RunCommand) throws -> Manifest {
+        var manifest: Manifest?, failure: Error?
+        do { manifest = try command.manifest.load(workspace: command.cache.workspace, inputs: command.inputs) } catch { failure = error }
+        do { try RankWork(world: world).agree(failure: failure) } catch where SharedStepFailure.isAgreed(error) {
+            if world.isLeader { throw failure ?? error }
+            throw ExitCode(SharedStepFailure.isInput(error) ? 2 : 1)
+        }
+        return manifest!
+    }
+
     func run(_ command: RunCommand) throws {
         var phase = Phase.starting
         var coordinator: RunCoordinator?
         do {
             try reportingErrors {
-                let m = try command.manifest.load(workspace: command.cache.workspace, inputs: command.inputs)
+                let m: Manifest
+                do { m = try loadAgreed(command) } catch { phase = .refused; throw error }
                 do { try RankAgreement.check(m, in: world) } catch {
                     phase = .refused
                     // Rank 0 says why, once; the other ranks only exit with its code.

@@ -92,7 +92,11 @@ struct EvaluateStep: StepKind {
         var heldoutTokens = try context.inputs["data"].map { try TokenStream.load($0) } ?? []
         if let cap = s.heldoutTokens, heldoutTokens.count > cap { heldoutTokens = Array(heldoutTokens.prefix(cap)) }
         let documents = try share.agreeing {
-            try tasks.map { try EvalRequestLoader.load((s.benchmarks as NSString).appendingPathComponent($0.fileName), limit: limit) }
+            // One token predicts nothing: its mean NLL would be 0/0.
+            if !heldoutTokens.isEmpty, heldoutTokens.count < 2 {
+                throw DataError("step '\(context.node.id)': the held-out data has 1 token, fewer than 2: nothing to score")
+            }
+            return try tasks.map { try EvalRequestLoader.load((s.benchmarks as NSString).appendingPathComponent($0.fileName), limit: limit) }
         }
         // Progress counts requests (one per answer choice) over every model and task of the step.
         let requestsPerModel = documents.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
@@ -127,10 +131,6 @@ struct EvaluateStep: StepKind {
             }
             var ppl: ScoreResult? = nil
             if !heldoutTokens.isEmpty {
-                // One token predicts nothing: its mean NLL would be 0/0.
-                guard heldoutTokens.count >= 2 else {
-                    throw DataError("step '\(context.node.id)': the held-out data has 1 token, fewer than 2: nothing to score")
-                }
                 ppl = try Self.perplexity(heldoutTokens, model: model, seqLen: seqLen, share: share)
                     .requireFinite(model: modelName, input: "the held-out data")
             }

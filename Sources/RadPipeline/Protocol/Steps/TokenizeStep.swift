@@ -74,6 +74,9 @@ struct TokenizeStep: NodeKind {
         return field
     }
 
+    /// Bad input: the documents hold no text to train on.
+    static func noTokens(_ name: String) -> Error { DataError("data entry '\(name)' produced no tokens: its documents are empty") }
+
     func execute(_ context: StepContext) throws -> StepOutput {
         let name = String(context.node.id.dropFirst("data.".count))
         guard let source = context.manifest.dataSource(named: name) else { throw StepFailure("no data entry '\(name)'") }
@@ -95,6 +98,7 @@ struct TokenizeStep: NodeKind {
             let all = try share.agreeing { try BinIdxDataset(prefix: source.paths[0]).tokens }
             let split = every > 0 ? all.count - all.count / every : all.count
             switch source.part { case "train": stream = Array(all[..<split]); case "heldout": stream = Array(all[split...]); default: stream = all }
+            try share.agreeing { if stream.isEmpty { throw Self.noTokens(name) } }
         } else {
             let (tokenizer, docs) = try share.agreeing {
                 (try context.tokenizerModel(),
@@ -112,12 +116,16 @@ struct TokenizeStep: NodeKind {
                 context.report(tokens: Int64(n - mine.lowerBound + 1), of: Int64(mine.count), loss: nil, unit: "doc")
             }
             if let world = MPIWorld.current {
+                // Documents that all encode to nothing fail on every rank alike (below, for one process).
+                var total = [Double(stream.count)]
+                try share.combine(&total)
+                try share.agreeing { if total[0] == 0 { throw Self.noTokens(name) } }
                 let shares = try world.gather(stream.withUnsafeBytes { Array($0) })
                 guard context.role == .leader else { return StepOutput(tensors: [:], meta: .object([:])) }
                 stream = shares.flatMap(TokenStream.ids(bytes:))
             }
         }
-        guard !stream.isEmpty else { throw StepFailure("data entry '\(name)' produced no tokens") }
+        guard !stream.isEmpty else { throw Self.noTokens(name) }
         let meta = CanonicalValue.object(["tokens": .int(Int64(stream.count)), "documents": .int(Int64(documents)),
                                           "seconds": .double(Date().timeIntervalSince(started))])
         return StepOutput(tensors: ["tokens": TokenStream.tensor(stream[...])], meta: meta)
