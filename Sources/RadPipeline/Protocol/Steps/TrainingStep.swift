@@ -128,15 +128,18 @@ extension TrainingKind {
     func run(_ s: TrainingStepSettings, _ context: StepContext) throws -> StepOutput {
         let settings = s.training
         let input = try context.input("model")
-        // Under `mpirun` what a rank reads alone (the student, the stream, the teacher) is agreed on before
-        // the ranks train together, so that a file one rank cannot read stops every rank with one message.
-        let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
-        let (student, stream, teacher) = try share.agreeing {
-            (try ModelArtifact.load(input), try TokenStream.load(try context.input("data")),
-             settings.objective.needsTeacher ? try context.teacherModel() : nil)
-        }
         if s.threads > 0 { Parallel.setThreadCount(s.threads) }
-        let trainer = try share.agreeing { try StageTrainer(student: student, teacher: teacher, settings: settings, stream: stream) }
+        // Under `mpirun` what a rank reads alone (the student, the stream, the teacher, the checkpoint to
+        // resume from) is agreed on once, before the ranks train together, so that a file one rank cannot
+        // read stops every rank with one message.
+        let share: WorkShare = MPIWorld.current.map { RankWork(world: $0) } ?? WholeWork()
+        let (student, teacher, trainer, resume) = try share.agreeing {
+            let student = try ModelArtifact.load(input)
+            let stream = try TokenStream.load(try context.input("data"))
+            let teacher = settings.objective.needsTeacher ? try context.teacherModel() : nil
+            let trainer = try StageTrainer(student: student, teacher: teacher, settings: settings, stream: stream)
+            return (student, teacher, trainer, try context.resumeCheckpoint().map { try TrainingCheckpoints.checkpoint(from: $0) })
+        }
         // Under `mpirun` every rank computes its slice of each batch; the gradients are summed before the
         // step (allreduced, or reduce-scattered into the shard whose optimizer state this rank keeps).
         var reducer: GradientSync?
@@ -150,7 +153,6 @@ extension TrainingKind {
             }
         }
         trainer.sync = reducer
-        let resume = try share.agreeing { try context.resumeCheckpoint().map { try TrainingCheckpoints.checkpoint(from: $0) } }
         if let resume {
             context.say("\(context.node.id): resuming at optimizer step \(resume.step) of \(settings.totalSteps)")
             context.progress.resumed(step: context.node.id, tokens: Int64(resume.step * settings.tokensPerStep))
